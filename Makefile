@@ -1,0 +1,30 @@
+# Quick start: `make run` (whole pipeline on the built-in cohort), `make test`.
+VENV   := .venv
+PYTHON := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+.PHONY: install run test bench clean-outputs
+
+install: $(STAMP)
+
+# Re-installs only when requirements.txt changes, so `make install` is idempotent and cheap.
+$(STAMP): requirements.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+# The built-in cohort is generated only when data/ is absent: a user's own cohort is never touched.
+run: install
+	test -d data || $(PYTHON) -m pipeline.synth data
+	dvc repro
+
+test: install
+	$(PYTHON) -m pytest -q tests
+
+bench: install
+	$(PYTHON) -m bench
+
+clean-outputs:
+	rm -rf outputs metrics report/report.html

@@ -1,0 +1,255 @@
+"""Readers and writers for every file the stages hand to each other.
+
+Stages, the dashboard and the report all go through this module, so each format has
+exactly one reader and one writer. Every write is atomic: the file appears complete
+under its final name or not at all, so a killed run never leaves a torn file that a
+later reader would take as valid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+MANIFEST_COLUMNS = ["patient_id", "infiltration", "target", "included", "reason"]
+PREDICTION_COLUMNS = ["patient_id", "target", "prob", "pred", "fold"]
+METRIC_RATES = ["accuracy", "sensitivity", "specificity", "balanced_accuracy"]
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yields a temporary path beside ``path``; renames it onto ``path`` on success.
+
+    The rename is atomic on POSIX file systems, so readers see the old file or the new
+    one, never a partial write. On error the temporary file is removed.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    """Writes ``text`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(path: str | os.PathLike, obj: object) -> None:
+    """Writes ``obj`` as indented JSON, atomically."""
+    write_text(path, json.dumps(obj, indent=2, sort_keys=False, allow_nan=False) + "\n")
+
+
+def read_json(path: str | os.PathLike) -> dict:
+    """Reads a JSON object written by :func:`write_json`."""
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """Writes a data frame as CSV without its index, atomically."""
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)
+
+
+# --- manifest -----------------------------------------------------------------------
+
+
+def write_manifest(path: str | os.PathLike, rows: list[dict]) -> pd.DataFrame:
+    """Writes the manifest: one row per patient, included or excluded with a reason."""
+    frame = pd.DataFrame(rows, columns=MANIFEST_COLUMNS).sort_values("patient_id")
+    frame["target"] = frame["target"].astype("Int64")
+    frame["included"] = frame["included"].map(lambda value: "true" if value else "false")
+    frame["reason"] = frame["reason"].fillna("")
+    write_csv(path, frame)
+    return read_manifest(path)
+
+
+def read_manifest(path: str | os.PathLike) -> pd.DataFrame:
+    """Reads ``outputs/manifest.csv`` with typed columns (``included`` as bool)."""
+    frame = pd.read_csv(path, dtype={"patient_id": str, "infiltration": str, "reason": str},
+                        keep_default_na=False)
+    frame["target"] = pd.to_numeric(frame["target"]).astype("Int64")
+    frame["included"] = frame["included"].astype(str).str.lower() == "true"
+    return frame.reset_index(drop=True)
+
+
+def included_patients(manifest: pd.DataFrame) -> pd.DataFrame:
+    """The included rows of a manifest, with an integer ``target``."""
+    frame = manifest[manifest["included"]].copy()
+    frame["target"] = frame["target"].astype(int)
+    return frame.reset_index(drop=True)
+
+
+# --- preprocessed patients ----------------------------------------------------------
+
+
+@dataclass
+class PreprocessedPatient:
+    """One patient as the model and the viewers see it.
+
+    Attributes:
+        patient_id: the patient's id.
+        image: the model's crop, float32, (sequences, x, y, z), RAS+.
+        mask: the brainstem crop, (x, y, z) uint8 (1 = brainstem).
+        affine: voxel-to-world (mm) matrix of the crop.
+        full_image: the whole resampled head, float16, (sequences, x, y, z).
+        full_mask: the brainstem on the whole resampled grid, uint8.
+        full_affine: voxel-to-world matrix of the whole grid.
+        sequences: channel names of ``image``, in order.
+    """
+
+    patient_id: str
+    image: torch.Tensor
+    mask: torch.Tensor
+    affine: np.ndarray
+    full_image: torch.Tensor
+    full_mask: torch.Tensor
+    full_affine: np.ndarray
+    sequences: list[str]
+
+    def model_input(self, one_hot_mask: bool = False, mask_channel: bool = False) -> torch.Tensor:
+        """The network's input: the sequences, plus the mask as extra channel(s) if asked."""
+        if not mask_channel:
+            return self.image
+        mask = self.mask.float().unsqueeze(0)
+        extra = torch.cat([1 - mask, mask]) if one_hot_mask else mask
+        return torch.cat([self.image, extra])
+
+
+def patient_path(directory: str | os.PathLike, patient_id: str) -> Path:
+    """Where the preprocessed file of ``patient_id`` lives."""
+    return Path(directory) / f"{patient_id}.pt"
+
+
+def write_patient(directory: str | os.PathLike, patient: PreprocessedPatient) -> Path:
+    """Saves one preprocessed patient atomically (plain tensors, loadable without pickle code)."""
+    record = {
+        "patient_id": patient.patient_id,
+        "image": patient.image.float().contiguous(),
+        "mask": patient.mask.to(torch.uint8).contiguous(),
+        "affine": torch.as_tensor(patient.affine, dtype=torch.float64),
+        "full_image": patient.full_image.half().contiguous(),
+        "full_mask": patient.full_mask.to(torch.uint8).contiguous(),
+        "full_affine": torch.as_tensor(patient.full_affine, dtype=torch.float64),
+        "sequences": list(patient.sequences),
+    }
+    path = patient_path(directory, patient.patient_id)
+    with atomic_path(path) as tmp:
+        torch.save(record, tmp)
+    return path
+
+
+def read_patient(directory: str | os.PathLike, patient_id: str) -> PreprocessedPatient:
+    """Loads one preprocessed patient; ``weights_only`` so no pickled code can run."""
+    record = torch.load(patient_path(directory, patient_id), weights_only=True, map_location="cpu")
+    return PreprocessedPatient(
+        patient_id=record["patient_id"],
+        image=record["image"],
+        mask=record["mask"],
+        affine=record["affine"].numpy(),
+        full_image=record["full_image"],
+        full_mask=record["full_mask"],
+        full_affine=record["full_affine"].numpy(),
+        sequences=list(record["sequences"]),
+    )
+
+
+# --- predictions --------------------------------------------------------------------
+
+
+def write_predictions(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """Writes per-patient predictions; the SPEC columns first, any extra ones after."""
+    extra = [column for column in frame.columns if column not in PREDICTION_COLUMNS]
+    ordered = frame[[c for c in PREDICTION_COLUMNS if c in frame.columns] + extra]
+    write_csv(path, ordered.sort_values("patient_id"))
+
+
+def read_predictions(path: str | os.PathLike) -> pd.DataFrame:
+    """Reads a predictions CSV (``patient_id, target, prob, pred, fold`` and extras)."""
+    frame = pd.read_csv(path, dtype={"patient_id": str})
+    frame["target"] = frame["target"].astype(int)
+    frame["pred"] = frame["pred"].astype(int)
+    return frame
+
+
+# --- metrics ------------------------------------------------------------------------
+
+
+def write_metrics(path: str | os.PathLike, metrics: dict) -> None:
+    """Writes one metrics file (an object, or one object per baseline)."""
+    write_json(path, metrics)
+
+
+def read_metrics(path: str | os.PathLike) -> dict:
+    """Reads a metrics file written by :func:`write_metrics`."""
+    return read_json(path)
+
+
+# --- loss curves (written by DVCLive, read here) ------------------------------------
+
+
+def read_history(run_dir: str | os.PathLike) -> pd.DataFrame:
+    """Per-epoch train and validation loss of one run, from its DVCLive directory.
+
+    Returns a frame with columns ``epoch, train_loss, val_loss`` (empty if the run
+    logged nothing yet).
+    """
+    metrics_dir = Path(run_dir) / "plots" / "metrics"
+    columns = {"train_loss": metrics_dir / "train" / "loss.tsv",
+               "val_loss": metrics_dir / "val" / "loss.tsv"}
+    history = pd.DataFrame(columns=["epoch"])
+    for name, tsv in columns.items():
+        if not tsv.exists():
+            continue
+        series = pd.read_csv(tsv, sep="\t").rename(columns={"step": "epoch", "loss": name})
+        history = series[["epoch", name]] if history.empty else history.merge(
+            series[["epoch", name]], on="epoch", how="outer")
+    for name in columns:
+        if name not in history:
+            history[name] = np.nan
+    return history[["epoch", "train_loss", "val_loss"]].sort_values("epoch").reset_index(drop=True)
+
+
+# --- LOOCV fold index ---------------------------------------------------------------
+
+FOLD_INDEX_COLUMNS = ["fold", "test_patients", "run_dir", "seconds", "best_epoch"]
+
+
+def write_fold_index(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """Writes the fold index: fold number, held-out ids (``;``-joined), DVCLive dir, timing."""
+    write_csv(path, frame[FOLD_INDEX_COLUMNS].sort_values("fold"))
+
+
+def read_fold_index(path: str | os.PathLike) -> pd.DataFrame:
+    """Reads the fold index written by :func:`write_fold_index`."""
+    return pd.read_csv(path, dtype={"test_patients": str, "run_dir": str})
+
+
+def read_fold_histories(index_path: str | os.PathLike) -> pd.DataFrame:
+    """Loss curves of every fold in long form: ``fold, test_patients, epoch, train_loss, val_loss``."""
+    frames = []
+    for row in read_fold_index(index_path).itertuples():
+        history = read_history(row.run_dir)
+        history.insert(0, "test_patients", row.test_patients)
+        history.insert(0, "fold", row.fold)
+        frames.append(history)
+    columns = ["fold", "test_patients", "epoch", "train_loss", "val_loss"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

@@ -1,0 +1,47 @@
+"""Where every stage reads and writes, relative to the repository root.
+
+The same names are declared in ``dvc.yaml``; the dashboard and the report import them
+from here instead of spelling paths again.
+"""
+
+from pathlib import Path
+
+DATA = Path("data")
+LABELS = DATA / "labels.csv"
+PARAMS = Path("params.yaml")
+DVC_LOCK = Path("dvc.lock")
+
+OUTPUTS = Path("outputs")
+MANIFEST = OUTPUTS / "manifest.csv"
+PREPROCESSED = OUTPUTS / "preprocessed"
+APPLIED = PREPROCESSED / "applied.json"
+
+TRAIN = OUTPUTS / "train"
+TRAIN_MODEL = TRAIN / "model.pt"
+TRAIN_PREDICTIONS = TRAIN / "predictions.csv"
+TRAIN_LIVE = TRAIN / "dvclive"
+
+LOOCV = OUTPUTS / "loocv"
+LOOCV_PREDICTIONS = LOOCV / "predictions.csv"
+LOOCV_FOLDS = LOOCV / "folds"
+LOOCV_INDEX = LOOCV / "folds.csv"
+
+BASELINES = OUTPUTS / "baselines"
+BASELINE_PREDICTIONS = BASELINES / "predictions.csv"
+BASELINE_PERMUTATIONS = BASELINES / "permutations.csv"
+
+METRICS = Path("metrics")
+HOLDOUT_METRICS = METRICS / "holdout.json"
+RESUBSTITUTION_METRICS = METRICS / "resubstitution.json"
+LOOCV_METRICS = METRICS / "loocv.json"
+BASELINE_METRICS = METRICS / "baselines.json"
+
+PLOTS = OUTPUTS / "plots"
+
+REPORT_SOURCE = Path("report") / "report.qmd"
+REPORT_HTML = Path("report") / "report.html"
+
+
+def fold_dir(fold_key: str) -> Path:
+    """The cache folder of one LOOCV fold (named by the hash of its inputs)."""
+    return LOOCV_FOLDS / fold_key
