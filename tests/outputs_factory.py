@@ -1,0 +1,167 @@
+"""Writes a small, format-correct set of pipeline outputs for dashboard and report tests.
+
+Everything goes through the pipeline's own writers (``pipeline.artifacts``, DVCLive,
+``pipeline.metrics``), so a test on these outputs exercises the real formats. Paths are
+``pipeline.paths`` relative to ``root``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from dvclive import Live
+
+from pipeline import artifacts, paths
+from pipeline.metrics import evaluate, mann_whitney_test, permutation_p_value
+from pipeline.network import build_network, save_network
+
+SEQUENCES = ["t1", "t1c", "t2", "flair"]
+EXCLUDED = [("GBM-090", "extensive", "missing:t2: no file for t2 in data/GBM-090"),
+            ("GBM-091", "none", "missing:all: folder data/GBM-091 does not exist"),
+            ("GBM-092", "microscopic", "unreadable:flair: truncated gzip stream")]
+
+
+def _patient_ids(n: int) -> list[str]:
+    return [f"GBM-{index:03d}" for index in range(1, n + 1)]
+
+
+def _write_manifest(targets: dict[str, int]) -> None:
+    rows = [{"patient_id": pid, "infiltration": "extensive" if t else "microscopic",
+             "target": t, "included": True, "reason": ""} for pid, t in targets.items()]
+    rows += [{"patient_id": pid, "infiltration": label, "target": None, "included": False,
+              "reason": reason} for pid, label, reason in EXCLUDED]
+    artifacts.write_manifest(paths.MANIFEST, rows)
+
+
+def _write_preprocessed(patient_ids: list[str], rng: np.random.Generator, crop: int) -> None:
+    full = crop * 2
+    for pid in patient_ids:
+        full_mask = torch.zeros(full, full, full, dtype=torch.uint8)
+        full_mask[full // 2 - 3: full // 2 + 3, full // 2 - 3: full // 2 + 3, 4: full - 4] = 1
+        full_image = torch.from_numpy(rng.random((4, full, full, full), dtype=np.float32))
+        start = full // 2 - crop // 2
+        window = (slice(start, start + crop),) * 3
+        full_affine = np.diag([2.0, 2.0, 2.0, 1.0])
+        affine = full_affine.copy()
+        affine[:3, 3] = 2.0 * start
+        artifacts.write_patient(paths.PREPROCESSED, artifacts.PreprocessedPatient(
+            patient_id=pid, image=full_image[(slice(None),) + window].clone(),
+            mask=full_mask[window].clone(), affine=affine, full_image=full_image,
+            full_mask=full_mask, full_affine=full_affine, sequences=list(SEQUENCES)))
+    artifacts.write_json(paths.APPLIED, {
+        "params": {"crop_mm": 2 * crop, "crop_voxels": crop, "percentiles": [0.5, 99.5],
+                   "one_hot_mask": True},
+        "spacing_mm": 2.0, "reference": "t1", "sequences": SEQUENCES,
+        "transforms": ["ToCanonical()", "Resample(target=t1)", "RescaleIntensity()",
+                       "CropOrPad(mask_name=seg)"],
+        "patients": {pid: {"sources": {s: f"{s}.nii.gz" for s in SEQUENCES}}
+                     for pid in patient_ids}})
+
+
+def _write_history(run_dir: Path, epochs: int, rng: np.random.Generator) -> None:
+    with Live(str(run_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
+        for epoch in range(epochs):
+            live.log_metric("train/loss", float(0.7 * 0.85 ** epoch + 0.02 * rng.random()))
+            live.log_metric("val/loss", float(0.6 + 0.05 * (epoch - epochs / 2) ** 2 / epochs))
+            live.next_step()
+
+
+def _predictions(targets: dict[str, int], prob: np.ndarray, fold) -> pd.DataFrame:
+    return pd.DataFrame({"patient_id": list(targets), "target": list(targets.values()),
+                         "prob": np.round(prob, 4), "pred": (prob >= 0.5).astype(int),
+                         "fold": fold})
+
+
+def _write_train(targets: dict[str, int], rng: np.random.Generator, with_model: bool) -> None:
+    target = np.array(list(targets.values()))
+    prob = np.clip(0.35 + 0.3 * target + 0.2 * rng.standard_normal(len(target)), 0, 1)
+    split = np.array(["train"] * len(target), dtype=object)
+    split[-5:] = "holdout"
+    split[-8:-5] = "validation"
+    predictions = _predictions(targets, prob, split)
+    artifacts.write_predictions(paths.TRAIN_PREDICTIONS, predictions)
+    holdout = predictions[predictions["fold"] == "holdout"]
+    artifacts.write_metrics(paths.HOLDOUT_METRICS, {
+        **evaluate(holdout["target"], holdout["prob"], bootstrap=200), "evaluation": "holdout"})
+    artifacts.write_metrics(paths.RESUBSTITUTION_METRICS, {
+        **evaluate(target, prob, bootstrap=200), "evaluation": "resubstitution",
+        "optimistic": True})
+    _write_history(paths.TRAIN_LIVE, 8, rng)
+    if with_model:
+        save_network(paths.TRAIN_MODEL, build_network(4), 4, {"sequences": SEQUENCES})
+
+
+def _write_loocv(targets: dict[str, int], rng: np.random.Generator, single_class: bool) -> None:
+    target = np.array(list(targets.values()))
+    if single_class:
+        prob = 0.6 + 0.3 * rng.random(len(target))
+    else:
+        prob = np.clip(0.3 + 0.35 * target + 0.2 * rng.standard_normal(len(target)), 0, 1)
+    folds = np.arange(1, len(target) + 1)
+    artifacts.write_predictions(paths.LOOCV_PREDICTIONS, _predictions(targets, prob, folds))
+    artifacts.write_metrics(paths.LOOCV_METRICS, {
+        **evaluate(target, prob, bootstrap=200), **mann_whitney_test(target, prob),
+        "evaluation": "loocv", "scheme": "loo"})
+    rows = []
+    for fold, pid in zip(folds, targets):
+        run_dir = paths.LOOCV_FOLDS / f"fold-{fold:03d}" / "dvclive"
+        _write_history(run_dir, 3 + fold % 3, rng)
+        rows.append({"fold": fold, "test_patients": pid, "run_dir": str(run_dir),
+                     "seconds": 12.5, "best_epoch": 2})
+    artifacts.write_fold_index(paths.LOOCV_INDEX, pd.DataFrame(rows))
+
+
+def _write_baselines(targets: dict[str, int], rng: np.random.Generator) -> None:
+    target = np.array(list(targets.values()))
+    prevalence = (target.sum() - target) / (len(target) - 1)  # leave-one-out prior
+    radiomics = np.clip(0.25 + 0.5 * target + 0.15 * rng.standard_normal(len(target)), 0, 1)
+    null = rng.uniform(0.2, 0.8, size=50)
+    radiomics_metrics = evaluate(target, radiomics, bootstrap=200)
+    frames, result = [], {}
+    for name, prob in (("prior", prevalence), ("radiomics", radiomics)):
+        result[name] = {**evaluate(target, prob, bootstrap=200), **mann_whitney_test(target, prob)}
+        frame = _predictions(targets, prob, np.arange(1, len(target) + 1))
+        frame["baseline"] = name
+        frames.append(frame)
+    result["radiomics"].update({
+        "permutation_p_value": permutation_p_value(radiomics_metrics["auc"], null),
+        "permutations": len(null)})
+    artifacts.write_metrics(paths.BASELINE_METRICS, result)
+    artifacts.write_predictions(paths.BASELINE_PREDICTIONS, pd.concat(frames))
+    artifacts.write_csv(paths.BASELINE_PERMUTATIONS, pd.DataFrame({"permutation": range(len(null)),
+                                                                   "auc": null}))
+
+
+def write_fake_outputs(root: str | os.PathLike, n_patients: int = 10, single_class: bool = False,
+                       with_model: bool = True, crop: int = 16, seed: int = 0) -> list[str]:
+    """Writes manifest, preprocessed patients, train/LOOCV/baseline outputs under ``root``.
+
+    Args:
+        root: the folder that plays the repository root (outputs/, metrics/ go under it).
+        n_patients: included patients (three excluded ones are added to the manifest).
+        single_class: make LOOCV predict every patient positive, as the study's did.
+        with_model: also save an (untrained) network for saliency maps.
+        crop: side of the model crop in voxels (the full volume is twice as large).
+        seed: seed of the random values.
+
+    Returns:
+        The included patient ids.
+    """
+    rng = np.random.default_rng(seed)
+    patient_ids = _patient_ids(n_patients)
+    targets = {pid: int(index % 3 != 0) for index, pid in enumerate(patient_ids)}
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        _write_manifest(targets)
+        _write_preprocessed(patient_ids, rng, crop)
+        _write_train(targets, rng, with_model)
+        _write_loocv(targets, rng, single_class)
+        _write_baselines(targets, rng)
+    finally:
+        os.chdir(cwd)
+    return patient_ids
