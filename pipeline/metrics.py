@@ -8,6 +8,7 @@ stratified bootstrap. The decision threshold is an argument fixed before evaluat
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 from sklearn import metrics as skm
 
@@ -125,3 +126,12 @@ def describe_single_class(name: str, metrics: dict) -> str | None:
     return (f"WARNING: {name} predicted every patient {label}: it has learned nothing "
             f"that separates the classes (specificity {metrics['specificity']}, "
             f"sensitivity {metrics['sensitivity']}).")
+
+
+def roc_points(target, prob):
+    """The ROC curve as a frame of ``fpr, tpr, threshold`` (empty with one class)."""
+    target = np.asarray(target, dtype=int)
+    if len(np.unique(target)) < 2:
+        return pd.DataFrame(columns=["fpr", "tpr", "threshold"])
+    fpr, tpr, thresholds = skm.roc_curve(target, np.asarray(prob, dtype=float))
+    return pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": np.minimum(thresholds, 1.0)})

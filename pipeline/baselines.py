@@ -1,0 +1,98 @@
+"""Stage ``baselines``: what a model must beat, through exactly the DenseNet's folds.
+
+``prior`` predicts each fold's training prevalence. Under leave-one-out that prevalence
+moves against the held-out patient's class, so its AUC falls far below 0.5: the
+distributional bias that makes a prior-leaning model look worse than chance.
+``radiomics`` fits a standardised logistic regression on first-order brainstem intensity
+features inside each fold, and is checked with a label-permutation test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from pipeline import artifacts, paths
+from pipeline.loocv import cohort, cv_folds
+from pipeline.metrics import evaluate, mann_whitney_test, permutation_p_value, roc_points
+from pipeline.params import load_params
+from pipeline.radiomics import feature_table
+from pipeline.splits import Fold
+
+MODELS = {
+    "prior": lambda: DummyClassifier(strategy="prior"),
+    "radiomics": lambda: make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000)),
+}
+
+
+def cross_validated_probabilities(model_name: str, features: pd.DataFrame, targets: dict,
+                                  folds: list[Fold]) -> pd.DataFrame:
+    """Held-out probability of every patient, the model refitted inside each fold."""
+    rows = []
+    for fold in folds:
+        fitting = list(fold.fitting_ids)
+        model = MODELS[model_name]().fit(features.loc[fitting].to_numpy(),
+                                         [targets[i] for i in fitting])
+        probabilities = model.predict_proba(features.loc[list(fold.test_ids)].to_numpy())[:, 1]
+        rows += [{"patient_id": pid, "target": targets[pid], "prob": float(p), "fold": fold.number}
+                 for pid, p in zip(fold.test_ids, probabilities)]
+    return pd.DataFrame(rows)
+
+
+def permutation_aucs(features, targets: dict, params: dict, count: int, seed: int) -> list:
+    """Radiomics LOOCV AUC re-run ``count`` times with the labels shuffled."""
+    rng = np.random.default_rng(seed)
+    patient_ids = list(targets)
+    aucs = []
+    for _ in range(count):
+        shuffled = dict(zip(patient_ids, rng.permutation([targets[i] for i in patient_ids])))
+        folds = cv_folds(params, patient_ids, shuffled)
+        predictions = cross_validated_probabilities("radiomics", features, shuffled, folds)
+        aucs.append(evaluate(predictions["target"], predictions["prob"], bootstrap=0)["auc"])
+    return aucs
+
+
+def main() -> None:
+    """Runs the stage with params.yaml."""
+    params = load_params()
+    evaluation = params["evaluate"]
+    patient_ids, targets = cohort()
+    folds = cv_folds(params, patient_ids, targets)
+    features = feature_table(paths.PREPROCESSED, patient_ids)
+    results, frames = {}, []
+    for name in MODELS:
+        predictions = cross_validated_probabilities(name, features, targets, folds)
+        predictions["pred"] = (predictions["prob"] >= evaluation["threshold"]).astype(int)
+        predictions["baseline"] = name
+        frames.append(predictions)
+        results[name] = {**evaluate(predictions["target"], predictions["prob"], evaluation["threshold"],
+                                    evaluation["bootstrap"], params["seed"]),
+                         **mann_whitney_test(predictions["target"], predictions["prob"])}
+    null = permutation_aucs(features, targets, params, evaluation["permutations"], params["seed"])
+    radiomics = results["radiomics"]
+    radiomics.update({
+        "mann_whitney_p_value": radiomics["p_value"],
+        "p_value": permutation_p_value(radiomics["auc"], null),
+        "test": f"label permutation ({len(null)} shuffles of the whole cross-validation), AUC",
+        "permutation_p_value": permutation_p_value(radiomics["auc"], null),
+        "permutations": len(null)})
+    artifacts.write_metrics(paths.BASELINE_METRICS, results)
+    radiomics_predictions = frames[list(MODELS).index("radiomics")]
+    artifacts.write_csv(paths.PLOTS / "roc_radiomics.csv",
+                        roc_points(radiomics_predictions["target"], radiomics_predictions["prob"]))
+    artifacts.write_predictions(paths.BASELINE_PREDICTIONS, pd.concat(frames))
+    artifacts.write_csv(paths.BASELINE_PERMUTATIONS,
+                        pd.DataFrame({"permutation": range(len(null)), "auc": null}))
+    features.rename_axis("patient_id").reset_index().pipe(
+        lambda frame: artifacts.write_csv(paths.BASELINES / "radiomics_features.csv", frame))
+    for name, values in results.items():
+        print(f"baseline {name}: AUC {values['auc']}, balanced accuracy "
+              f"{values['balanced_accuracy']}, p={values['p_value']} ({values['test']})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Preprocessed patients as PyTorch datasets: in memory, augmented on the fly for training."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import lightning as L
+import torch
+import torchio as tio
+from torch.utils.data import DataLoader, Dataset
+
+
+@dataclass(frozen=True)
+class Example:
+    """One model input and its label."""
+
+    patient_id: str
+    image: torch.Tensor
+    target: int
+
+
+class VolumeDataset(Dataset):
+    """Model inputs held in memory; ``transform`` (TorchIO) is applied per draw."""
+
+    def __init__(self, examples: Sequence[Example], transform: tio.Transform | None = None):
+        self.examples = list(examples)
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        example = self.examples[index]
+        image = example.image
+        if self.transform is not None:
+            image = self.transform(tio.ScalarImage(tensor=image)).data
+        return image.float(), torch.tensor([float(example.target)])
+
+
+class VolumeDataModule(L.LightningDataModule):
+    """Training and validation loaders over in-memory examples."""
+
+    def __init__(self, train: Sequence[Example], validation: Sequence[Example],
+                 transform: tio.Transform | None, batch_size: int, val_batch_size: int,
+                 num_workers: int = 0):
+        super().__init__()
+        self.train, self.validation, self.transform = train, validation, transform
+        self.batch_size, self.val_batch_size = batch_size, val_batch_size
+        self.num_workers = num_workers
+
+    def _loader(self, dataset: Dataset, batch_size: int, shuffle: bool) -> DataLoader:
+        return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle,
+                          num_workers=self.num_workers, pin_memory=torch.cuda.is_available(),
+                          persistent_workers=self.num_workers > 0)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader(VolumeDataset(self.train, self.transform), self.batch_size, True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader(VolumeDataset(self.validation), self.val_batch_size, False)

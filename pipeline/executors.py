@@ -1,0 +1,76 @@
+"""Runs fold jobs: in this process, in a local process pool, or as tasks on a Ray cluster.
+
+Every executor calls the same :func:`~pipeline.fold_cache.run_fold` and yields results as
+folds finish, so the stage can print a line per fold whatever runs them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import torch
+
+from pipeline.fold_cache import FoldJob, cached_result, run_fold
+
+
+def _threads_per_job(jobs: int) -> int:
+    return max(1, (os.cpu_count() or 1) // jobs)
+
+
+def run_local(jobs_to_run: list[FoldJob], jobs: int) -> Iterator[dict]:
+    """Runs fold jobs here (``jobs`` = 1) or in ``jobs`` spawned processes."""
+    if jobs <= 1:
+        for job in jobs_to_run:
+            yield run_fold(job)
+        return
+    context = multiprocessing.get_context("spawn")  # never fork a process holding torch threads
+    threads = _threads_per_job(jobs)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = [pool.submit(run_fold, _with_threads(job, threads)) for job in jobs_to_run]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _with_threads(job: FoldJob, threads: int) -> FoldJob:
+    from dataclasses import replace
+    return replace(job, torch_threads=threads)
+
+
+def run_ray(jobs_to_run: list[FoldJob], jobs: int, address: str | None) -> Iterator[dict]:
+    """Runs one Ray task per fold, each with its share of a GPU when the cluster has some.
+
+    ``address`` (or ``$RAY_ADDRESS``) names a running cluster; without one a local Ray
+    instance is started. Workers import this repository from its root folder, so on a
+    remote cluster the same checkout must be on every node's path.
+    """
+    import ray
+
+    for job in jobs_to_run:  # cached folds need no cluster at all
+        if cached_result(job) is not None:
+            yield run_fold(job)
+    pending_jobs = [job for job in jobs_to_run if cached_result(job) is None]
+    if not pending_jobs:
+        return
+    root = str(Path.cwd())
+    ray.init(address=address or os.environ.get("RAY_ADDRESS"), ignore_reinit_error=True,
+             include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": root}, "working_dir": None})
+    gpus = ray.cluster_resources().get("GPU", 0)
+    task = ray.remote(num_cpus=1, num_gpus=min(1.0, gpus / jobs) if gpus else 0)(_run_in_dir)
+    pending = [task.remote(job, root) for job in pending_jobs]
+    try:
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            yield ray.get(done[0])
+    finally:
+        ray.shutdown()
+
+
+def _run_in_dir(job: FoldJob, root: str) -> dict:
+    os.chdir(root)  # fold caches are relative to the repository root
+    torch.set_num_threads(1)
+    return run_fold(job)

@@ -1,0 +1,153 @@
+"""Trains one model with Lightning (early stopping and checkpointing on validation loss).
+
+Used by the single split (stage ``train``) and by every cross-validation fold. The GPU is
+used when present (bf16 mixed precision, cuDNN autotuning); otherwise the CPU.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import pandas as pd
+import torch
+from dvclive import Live
+from lightning.pytorch.callbacks import Callback, EarlyStopping, ModelCheckpoint
+
+from pipeline import artifacts
+from pipeline.augment import augmentation
+from pipeline.classifier import InfiltrationClassifier
+from pipeline.data import Example, VolumeDataModule
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """What one training run needs, read from params.yaml by the stage's ``main()``."""
+
+    lr: float
+    seed: int
+    max_epochs: int
+    patience: int
+    batch_size: int
+    val_batch_size: int
+    augment: dict = field(default_factory=dict)
+    pos_weight: float | str | None = None
+    num_workers: int = 0
+    precision: str = "auto"
+    progress_bar: bool = True
+
+
+@dataclass
+class FitResult:
+    """A trained network (best validation epoch) and its loss curves."""
+
+    network: torch.nn.Module
+    best_epoch: int
+    best_val_loss: float
+    history: pd.DataFrame
+    seconds: float
+
+
+def load_examples(directory, patient_ids, targets: dict[str, int], mask_channel: bool = False,
+                  one_hot_mask: bool = False) -> list[Example]:
+    """Model inputs of ``patient_ids`` from the preprocessed cache."""
+    examples = []
+    for patient_id in patient_ids:
+        patient = artifacts.read_patient(directory, patient_id)
+        examples.append(Example(patient_id, patient.model_input(one_hot_mask, mask_channel),
+                                targets[patient_id]))
+    return examples
+
+
+def resolve_precision(precision: str) -> str:
+    """``auto``: bf16 mixed precision on a GPU, full precision on the CPU."""
+    if precision != "auto":
+        return precision
+    return "bf16-mixed" if torch.cuda.is_available() else "32-true"
+
+
+def positive_weight(setting, targets) -> float | None:
+    """BCE weight of the positive class: None, a number, or ``balanced`` (negatives/positives)."""
+    if setting != "balanced":
+        return setting
+    positives = int(np.sum(targets))
+    return (len(targets) - positives) / positives if positives else None
+
+
+class LiveLosses(Callback):
+    """Logs the epoch's train and validation loss to DVCLive (one step per epoch)."""
+
+    def __init__(self, live: Live):
+        self.live = live
+
+    def on_train_epoch_end(self, trainer, module) -> None:
+        losses = module.epoch_losses
+        if losses["train"] and losses["val"]:
+            self.live.log_metric("train/loss", losses["train"][-1])
+            self.live.log_metric("val/loss", losses["val"][-1])
+            self.live.next_step()
+
+
+def _quiet_lightning() -> None:
+    """Keeps the console to the progress bar and our own lines."""
+    for name in ("lightning.pytorch", "lightning.fabric"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for message in (".*does not have many workers.*", ".*isinstance\\(treespec, LeafSpec\\).*",
+                    ".*Tip.*", ".*small.*batch.*"):
+        warnings.filterwarnings("ignore", message=message)
+
+
+def _trainer(settings: TrainSettings, callbacks: list[Callback]) -> L.Trainer:
+    _quiet_lightning()
+    return L.Trainer(
+        max_epochs=settings.max_epochs, accelerator="auto", devices=1,
+        precision=resolve_precision(settings.precision), callbacks=callbacks,
+        logger=False, enable_progress_bar=settings.progress_bar, enable_model_summary=False,
+        num_sanity_val_steps=0, benchmark=torch.cuda.is_available(), deterministic=False)
+
+
+def fit(train: list[Example], validation: list[Example], settings: TrainSettings,
+        live_dir: str | Path) -> FitResult:
+    """Trains on ``train``, stops and picks the checkpoint on ``validation`` loss.
+
+    The per-epoch losses go to a DVCLive directory ``live_dir``.
+    """
+    started = time.perf_counter()
+    L.seed_everything(settings.seed, workers=True, verbose=False)
+    in_channels = train[0].image.shape[0]
+    weight = positive_weight(settings.pos_weight, [example.target for example in train])
+    module = InfiltrationClassifier(in_channels, settings.lr, weight)
+    data = VolumeDataModule(train, validation, augmentation(settings.augment), settings.batch_size,
+                            settings.val_batch_size, settings.num_workers)
+    with tempfile.TemporaryDirectory(prefix="checkpoint-") as checkpoint_dir, \
+            Live(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
+        checkpoint = ModelCheckpoint(dirpath=checkpoint_dir, filename="best", monitor="val_loss",
+                                     mode="min", save_top_k=1, save_weights_only=True)
+        stopping = EarlyStopping(monitor="val_loss", mode="min", patience=settings.patience)
+        _trainer(settings, [checkpoint, stopping, LiveLosses(live)]).fit(module, datamodule=data)
+        best = torch.load(checkpoint.best_model_path, weights_only=True, map_location="cpu")
+        module.load_state_dict(best["state_dict"])
+        best_epoch = int(best["epoch"])
+    history = artifacts.read_history(live_dir)
+    return FitResult(module.network.eval(), best_epoch, float(checkpoint.best_model_score),
+                     history, time.perf_counter() - started)
+
+
+@torch.no_grad()
+def predict(network: torch.nn.Module, examples: list[Example], batch_size: int = 8) -> np.ndarray:
+    """Probability of the positive class for each example, in order."""
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    network = network.to(device).eval()
+    probabilities = []
+    for start in range(0, len(examples), batch_size):
+        batch = torch.stack([example.image.float() for example in examples[start:start + batch_size]])
+        with torch.autocast(device, dtype=torch.bfloat16, enabled=device == "cuda"):
+            logits = network(batch.to(device))
+        probabilities.append(torch.sigmoid(logits.float()).squeeze(1).cpu().numpy())
+    return np.concatenate(probabilities) if probabilities else np.array([])

@@ -1,0 +1,93 @@
+"""One cross-validation fold as a self-contained, cached job.
+
+A fold's result is stored under a key that hashes everything it depends on (its patient
+ids, the preprocessed files' contents, the training settings). A finished fold is never
+recomputed while that key is unchanged, so a killed run resumes where it stopped, and
+the same job gives the same file whether it ran here, in a process pool or on Ray.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from pipeline import artifacts
+from pipeline.fit import TrainSettings, fit, load_examples, predict
+from pipeline.splits import Fold
+
+RESULT_FILE = "result.json"
+
+
+@dataclass(frozen=True)
+class FoldJob:
+    """Everything a worker needs to train and test one fold (plain, picklable values)."""
+
+    fold: Fold
+    settings: TrainSettings
+    inputs: dict
+    targets: dict
+    preprocessed_dir: str
+    cache_dir: str
+    torch_threads: int = 0
+
+    @property
+    def result_path(self) -> Path:
+        return Path(self.cache_dir) / RESULT_FILE
+
+    @property
+    def live_dir(self) -> Path:
+        return Path(self.cache_dir) / "dvclive"
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fold_key(fold: Fold, settings: TrainSettings, inputs: dict, digests: dict[str, str]) -> str:
+    """The hash naming a fold's cache: ids, their preprocessed contents, the settings."""
+    used = sorted(set(fold.test_ids) | set(fold.fitting_ids))
+    description = {
+        "fold": dataclasses.asdict(fold),
+        "settings": {k: v for k, v in dataclasses.asdict(settings).items() if k != "progress_bar"},
+        "inputs": inputs,
+        "data": {patient_id: digests[patient_id] for patient_id in used},
+    }
+    text = json.dumps(description, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def cached_result(job: FoldJob) -> dict | None:
+    """The stored result of ``job``, or None if the fold has not finished."""
+    return artifacts.read_json(job.result_path) if job.result_path.exists() else None
+
+
+def run_fold(job: FoldJob) -> dict:
+    """Trains and tests one fold unless its result is cached; returns the result."""
+    cached = cached_result(job)
+    if cached is not None:
+        return {**cached, "cached": True}
+    if job.torch_threads:
+        torch.set_num_threads(job.torch_threads)
+    examples = load_examples(job.preprocessed_dir, sorted(set(job.fold.test_ids) | set(job.fold.fitting_ids)),
+                             job.targets, **job.inputs)
+    by_id = {example.patient_id: example for example in examples}
+    result = fit([by_id[i] for i in job.fold.train_ids], [by_id[i] for i in job.fold.validation_ids],
+                 job.settings, job.live_dir)
+    probabilities = predict(result.network, [by_id[i] for i in job.fold.test_ids])
+    record = {"fold": job.fold.number, "test_ids": list(job.fold.test_ids),
+              "probabilities": [float(p) for p in probabilities],
+              "best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss,
+              "seconds": round(result.seconds, 2), "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    artifacts.write_json(job.result_path, record)  # written last: its presence means done
+    return {**record, "cached": False}

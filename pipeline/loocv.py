@@ -1,0 +1,110 @@
+"""Stage ``loocv``: one model per fold, each tested on patients it never saw.
+
+Default scheme is the study's leave-one-out. Folds are cached by content (see
+``fold_cache``): re-running after an interruption trains only the unfinished folds.
+A line per fold reports progress.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from pipeline import artifacts, paths
+from pipeline.executors import run_local, run_ray
+from pipeline.fold_cache import FoldJob, file_digest, fold_key
+from pipeline.metrics import describe_single_class, evaluate, mann_whitney_test, roc_points
+from pipeline.params import input_settings, load_params, train_settings
+from pipeline.splits import Fold, cross_validation_folds
+from pipeline.train import report_line
+
+
+def cohort(manifest_path=paths.MANIFEST) -> tuple[list[str], dict[str, int]]:
+    """Included patient ids and their targets, from the manifest."""
+    manifest = artifacts.included_patients(artifacts.read_manifest(manifest_path))
+    return manifest["patient_id"].tolist(), dict(zip(manifest["patient_id"], manifest["target"]))
+
+
+def cv_folds(params: dict, patient_ids: list[str], targets: dict[str, int]) -> list[Fold]:
+    """The folds of the configured scheme (shared with the baselines stage)."""
+    loocv = params["loocv"]
+    return cross_validation_folds(patient_ids, [targets[i] for i in patient_ids], loocv["scheme"],
+                                  loocv["inner_val_size"], params["seed"], loocv["folds"])
+
+
+def build_jobs(params: dict, folds: list[Fold], targets: dict[str, int]) -> list[FoldJob]:
+    """One cached job per fold, keyed on its inputs."""
+    settings = train_settings(params, params["loocv"]["patience"], progress_bar=False)
+    inputs = input_settings(params)
+    digests = {pid: file_digest(artifacts.patient_path(paths.PREPROCESSED, pid)) for pid in targets}
+    return [FoldJob(fold, settings, inputs, targets, str(paths.PREPROCESSED),
+                    str(paths.fold_dir(fold_key(fold, settings, inputs, digests))))
+            for fold in folds]
+
+
+def progress_line(result: dict, total: int, targets: dict[str, int]) -> str:
+    """``fold 7/24 GBM-012 p=0.81 target=1 (38 s)``."""
+    tested = " ".join(f"{pid} p={p:.2f} target={targets[pid]}"
+                      for pid, p in zip(result["test_ids"], result["probabilities"]))
+    timing = "cached" if result["cached"] else f"{result['seconds']:.0f} s"
+    return f"fold {result['fold']}/{total} {tested} ({timing})"
+
+
+def collect(results: list[dict], jobs: list[FoldJob], targets, threshold: float):
+    """Predictions (one row per patient) and the fold index, from fold results."""
+    rows, index = [], []
+    cache_of = {job.fold.number: job for job in jobs}
+    for result in sorted(results, key=lambda r: r["fold"]):
+        for pid, prob in zip(result["test_ids"], result["probabilities"]):
+            rows.append({"patient_id": pid, "target": targets[pid], "prob": round(prob, 6),
+                         "pred": int(prob >= threshold), "fold": result["fold"]})
+        index.append({"fold": result["fold"], "test_patients": ";".join(result["test_ids"]),
+                      "run_dir": str(cache_of[result["fold"]].live_dir),
+                      "seconds": result["seconds"], "best_epoch": result["best_epoch"]})
+    return pd.DataFrame(rows), pd.DataFrame(index)
+
+
+def run_jobs(params: dict, jobs: list[FoldJob]):
+    """The configured executor's iterator of fold results."""
+    loocv = params["loocv"]
+    if loocv["executor"] == "ray":
+        return run_ray(jobs, loocv["jobs"], loocv["ray_address"])
+    return run_local(jobs, loocv["jobs"])
+
+
+def main() -> None:
+    """Runs the stage with params.yaml."""
+    params = load_params()
+    patient_ids, targets = cohort()
+    folds = cv_folds(params, patient_ids, targets)
+    jobs = build_jobs(params, folds, targets)
+    finished = sum(job.result_path.exists() for job in jobs)
+    print(f"{params['loocv']['scheme']}: {len(folds)} folds over {len(patient_ids)} patients "
+          f"({finished} cached, {len(jobs) - finished} to train, jobs={params['loocv']['jobs']}, "
+          f"executor={params['loocv']['executor']})", flush=True)
+    started, results = time.perf_counter(), []
+    for result in run_jobs(params, jobs):
+        results.append(result)
+        print(progress_line(result, len(folds), targets), flush=True)
+    threshold = params["evaluate"]["threshold"]
+    predictions, index = collect(results, jobs, targets, threshold)
+    artifacts.write_predictions(paths.LOOCV_PREDICTIONS, predictions)
+    artifacts.write_fold_index(paths.LOOCV_INDEX, index)
+    metrics = {**evaluate(predictions["target"], predictions["prob"], threshold,
+                          params["evaluate"]["bootstrap"], params["seed"]),
+               **mann_whitney_test(predictions["target"], predictions["prob"]),
+               "evaluation": "loocv", "scheme": params["loocv"]["scheme"], "folds": len(folds),
+               "mean_fold_seconds": round(float(np.mean(index["seconds"])), 2)}
+    artifacts.write_metrics(paths.LOOCV_METRICS, metrics)
+    artifacts.write_csv(paths.PLOTS / "roc_loocv.csv", roc_points(predictions["target"], predictions["prob"]))
+    print(f"{params['loocv']['scheme']} done in {time.perf_counter() - started:.0f} s")
+    print(report_line("LOOCV", metrics) + f", AUC {metrics['auc']}, p={metrics['p_value']}")
+    warning = describe_single_class("LOOCV", metrics)
+    if warning:
+        print(warning)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Reads ``params.yaml`` once per stage and refuses it before any work if it is wrong.
+
+Each stage's ``main()`` calls :func:`load_params` and passes plain values on; library
+functions never open ``params.yaml`` themselves. A typo'd key, a wrong type or an
+impossible value stops the run with a message naming the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from pipeline import paths
+
+
+class ParamsError(ValueError):
+    """params.yaml is not usable; the message names the offending key."""
+
+
+def _number(low=None, high=None, integer=False, low_open=False) -> Callable:
+    def check(key, value):
+        kinds = (int,) if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, kinds):
+            raise ParamsError(f"{key}: expected {'an integer' if integer else 'a number'}, "
+                              f"got {value!r}")
+        if low is not None and (value <= low if low_open else value < low):
+            raise ParamsError(f"{key}: must be {'>' if low_open else '>='} {low}, got {value}")
+        if high is not None and value > high:
+            raise ParamsError(f"{key}: must be <= {high}, got {value}")
+    return check
+
+
+def _choice(*options) -> Callable:
+    def check(key, value):
+        if value not in options:
+            raise ParamsError(f"{key}: must be one of {', '.join(map(str, options))}, got {value!r}")
+    return check
+
+
+def _boolean(key, value):
+    if not isinstance(value, bool):
+        raise ParamsError(f"{key}: expected true or false, got {value!r}")
+
+
+def _optional(check: Callable) -> Callable:
+    def optional(key, value):
+        if value is not None:
+            check(key, value)
+    return optional
+
+
+def _percentiles(key, value):
+    if (not isinstance(value, list) or len(value) != 2
+            or not all(isinstance(v, (int, float)) for v in value)
+            or not 0 <= value[0] < value[1] <= 100):
+        raise ParamsError(f"{key}: expected [low, high] with 0 <= low < high <= 100, got {value!r}")
+
+
+def _pos_weight(key, value):
+    if value is not None and value != "balanced":
+        _number(0, low_open=True)(key, value)
+
+
+def _text(key, value):
+    if not isinstance(value, str) or not value.strip():
+        raise ParamsError(f"{key}: expected a non-empty string, got {value!r}")
+
+
+SCHEMA: dict = {
+    "lr": _number(0, 1, low_open=True),
+    "seed": _number(0, integer=True),
+    "data": {"positive_class": _choice("extensive", "microscopic", "none"),
+             "seg_label": _optional(_number(integer=True)),
+             "min_patients": _number(4, integer=True)},
+    "prepare": {"crop_mm": _number(8, 512), "crop_voxels": _number(32, 256, integer=True),
+                "percentiles": _percentiles, "one_hot_mask": _boolean},
+    "model": {"mask_channel": _boolean, "pos_weight": _pos_weight},
+    "train": {"max_epochs": _number(1, integer=True), "patience": _number(1, integer=True),
+              "batch_size": _number(1, integer=True), "val_batch_size": _number(1, integer=True),
+              "holdout_size": _number(2, integer=True), "validation_size": _number(2, integer=True),
+              "num_workers": _number(0, integer=True),
+              "precision": _choice("auto", "32", "bf16-mixed", "16-mixed")},
+    "augment": {name: _number(0, 1) for name in ("affine", "noise", "gamma", "motion", "bias_field")},
+    "loocv": {"scheme": _choice("loo", "rebalanced_loo", "kfold"), "folds": _number(2, integer=True),
+              "patience": _number(1, integer=True), "inner_val_size": _number(2, integer=True),
+              "jobs": _number(1, integer=True), "executor": _choice("local", "ray"),
+              "ray_address": _optional(_text)},
+    "evaluate": {"threshold": _number(0, 1, low_open=True), "bootstrap": _number(0, integer=True),
+                 "permutations": _number(0, integer=True)},
+}
+
+
+def validate(params: dict, schema: dict = SCHEMA, prefix: str = "") -> None:
+    """Checks every key of ``params`` against ``schema`` (unknown and missing keys too).
+
+    Raises:
+        ParamsError: naming the first wrong key, e.g. ``train.max_epochs``.
+    """
+    if not isinstance(params, dict):
+        raise ParamsError(f"{prefix.rstrip('.') or 'params.yaml'}: expected a mapping")
+    for key in params:
+        if key not in schema:
+            known = ", ".join(prefix + name for name in schema)
+            raise ParamsError(f"{prefix}{key}: unknown key (known here: {known})")
+    for key, rule in schema.items():
+        if key not in params:
+            raise ParamsError(f"{prefix}{key}: missing")
+        if isinstance(rule, dict):
+            validate(params[key], rule, f"{prefix}{key}.")
+        else:
+            rule(prefix + key, params[key])
+
+
+def load_params(path: str | Path = paths.PARAMS) -> dict:
+    """Reads and validates ``params.yaml``; exits with the message on a bad value."""
+    with open(path, encoding="utf-8") as handle:
+        params = yaml.safe_load(handle)
+    try:
+        validate(params)
+    except ParamsError as error:
+        raise SystemExit(f"params.yaml is not valid: {error}") from None
+    return params
+
+
+def train_settings(params: dict, patience: int, progress_bar: bool = True):
+    """The :class:`~pipeline.fit.TrainSettings` of a run, from validated params."""
+    from pipeline.fit import TrainSettings  # here so reading params never imports torch
+
+    train = params["train"]
+    return TrainSettings(
+        lr=params["lr"], seed=params["seed"], max_epochs=train["max_epochs"], patience=patience,
+        batch_size=train["batch_size"], val_batch_size=train["val_batch_size"],
+        augment=dict(params["augment"]), pos_weight=params["model"]["pos_weight"],
+        num_workers=train["num_workers"], precision=train["precision"], progress_bar=progress_bar)
+
+
+def input_settings(params: dict) -> dict:
+    """How the model input is built from a preprocessed patient (mask channels or not)."""
+    return {"mask_channel": params["model"]["mask_channel"],
+            "one_hot_mask": params["prepare"]["one_hot_mask"]}

@@ -1,0 +1,82 @@
+"""Stage ``prepare``: validate the cohort, write the manifest, cache preprocessed patients.
+
+Patients are streamed: one patient's images are in memory at a time, so peak memory does
+not grow with the cohort. Nothing under the cohort folder is ever written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from pipeline import artifacts, paths
+from pipeline.ingest.cohort import PatientEntry, iter_cohort
+from pipeline.params import load_params
+from pipeline.preprocess import PreprocessSettings, brainstem_kept, preprocess
+
+
+def manifest_row(entry: PatientEntry, positive_class: str) -> dict:
+    """The manifest row of one patient (target empty when excluded)."""
+    included = entry.exclusion is None
+    target = int(entry.infiltration == positive_class) if included else None
+    return {"patient_id": entry.patient_id, "infiltration": entry.infiltration or "",
+            "target": target, "included": included,
+            "reason": "" if included else str(entry.exclusion)}
+
+
+def prepare_cohort(data_root: Path, output_dir: Path, settings: PreprocessSettings,
+                   positive_class: str, seg_label: int | None = None) -> tuple[list[dict], dict]:
+    """Validates and preprocesses every patient; returns manifest rows and what was applied."""
+    rows, applied = [], {}
+    for entry in iter_cohort(data_root, data_root / "labels.csv", seg_label):
+        if entry.patient is not None:
+            started = time.perf_counter()
+            patient, history = preprocess(entry.patient, settings)
+            artifacts.write_patient(output_dir, patient)
+            applied[entry.patient_id] = {
+                "sources": {name: path.name for name, path in entry.patient.files.items()},
+                "brainstem_in_crop": round(brainstem_kept(patient), 4),
+                "seconds": round(time.perf_counter() - started, 3), "transforms": history}
+        rows.append(manifest_row(entry, positive_class))
+    return rows, applied
+
+
+def summary_lines(rows: list[dict]) -> list[str]:
+    """``33 patients: 24 included, 9 excluded`` and one line per exclusion."""
+    excluded = [row for row in rows if not row["included"]]
+    lines = [f"{len(rows)} patients: {len(rows) - len(excluded)} included, {len(excluded)} excluded"]
+    lines += [f"  excluded {row['patient_id']}: {row['reason']}" for row in excluded]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Runs the stage with params.yaml; ``--data`` points at another cohort folder."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=paths.DATA)
+    args = parser.parse_args(argv)
+    params = load_params()
+    settings = PreprocessSettings(crop_mm=params["prepare"]["crop_mm"],
+                                  crop_voxels=params["prepare"]["crop_voxels"],
+                                  percentiles=tuple(params["prepare"]["percentiles"]))
+    if not (args.data / "labels.csv").is_file():
+        raise SystemExit(f"no {args.data / 'labels.csv'}: run `python -m pipeline.synth "
+                         f"{args.data}` for the built-in cohort, or see README (own cohort)")
+    rows, applied = prepare_cohort(args.data, paths.PREPROCESSED, settings,
+                                   params["data"]["positive_class"], params["data"]["seg_label"])
+    artifacts.write_json(paths.APPLIED, {
+        "params": {key: params["prepare"][key] for key in ("crop_mm", "crop_voxels", "percentiles")},
+        "spacing_mm": settings.spacing_mm,
+        "reference": settings.reference, "sequences": ["t1", "t1c", "t2", "flair"],
+        "patients": applied})
+    artifacts.write_manifest(paths.MANIFEST, rows)
+    print("\n".join(summary_lines(rows)), flush=True)
+    included = sum(row["included"] for row in rows)
+    if included < params["data"]["min_patients"]:
+        sys.exit(f"only {included} usable patients (data.min_patients = "
+                 f"{params['data']['min_patients']}): too few to train; see {paths.MANIFEST}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""Where a set of results came from: git commit, DVC-tracked hashes, settings, package versions.
+
+The report's Methods and Reproducibility sections are built from these, so every setting
+and hash it shows is read from the run's own files rather than typed into the report.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import re
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+# Human titles of the params groups, in the order a reader follows the pipeline.
+PARAM_GROUPS = {
+    "data": "Cohort",
+    "prepare": "Preprocessing",
+    "augment": "Augmentation (training only)",
+    "model": "Model",
+    "train": "Training",
+    "loocv": "Evaluation: LOOCV",
+    "evaluate": "Evaluation",
+}
+TOP_LEVEL_GROUP = "Training"
+_PARAM_LINE = re.compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z_][\w-]*):[^#]*?(#\s*(?P<note>.*))?$")
+
+
+def _git(root: Path, *arguments: str) -> str | None:
+    # --no-optional-locks: reading the status must not rewrite the index of a live checkout.
+    command = ["git", "--no-optional-locks", "-C", str(root), *arguments]
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return completed.stdout.strip() if completed.returncode == 0 else None
+
+
+def git_state(root: str | Path = ".") -> dict:
+    """The checked-out commit and whether tracked files differ from it.
+
+    Returns:
+        ``{"commit": sha or None, "dirty": bool or None}``; None where ``root`` is not
+        inside a git repository (or git is missing).
+    """
+    commit = _git(Path(root), "rev-parse", "HEAD")
+    if commit is None:
+        return {"commit": None, "dirty": None}
+    status = _git(Path(root), "status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": None if status is None else bool(status)}
+
+
+def describe_git_state(state: dict) -> str:
+    """One sentence naming the commit, and warning when the working tree was modified."""
+    if state["commit"] is None:
+        return "The code is not in a git repository here, so no commit can be named."
+    if state["dirty"]:
+        return (f"Code: git commit `{state['commit']}`, with uncommitted changes to tracked "
+                "files: the commit alone does not reproduce these results.")
+    return f"Code: git commit `{state['commit']}`, no uncommitted changes to tracked files."
+
+
+def read_lock(path: str | Path) -> dict | None:
+    """The parsed ``dvc.lock``, or None when the pipeline has not been run through DVC."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def _entry_hash(entry: dict) -> str | None:
+    return entry.get("md5") or entry.get("etag") or entry.get("checksum")
+
+
+def lock_hashes(lock: dict, skip_suffixes: tuple[str, ...] = (".py",)) -> pd.DataFrame:
+    """Every data and model hash DVC recorded: one row per stage input or output.
+
+    Code files are skipped (``skip_suffixes``): the git commit already pins them.
+    """
+    rows = []
+    for stage, record in (lock.get("stages") or {}).items():
+        for role, key in (("input", "deps"), ("output", "outs")):
+            for entry in record.get(key) or []:
+                if entry["path"].endswith(skip_suffixes):
+                    continue
+                rows.append({"stage": stage, "role": role, "path": entry["path"],
+                             "md5": _entry_hash(entry), "files": entry.get("nfiles", 1),
+                             "bytes": entry.get("size")})
+    return pd.DataFrame(rows, columns=["stage", "role", "path", "md5", "files", "bytes"])
+
+
+def locked_params(lock: dict) -> dict:
+    """The parameter values DVC recorded for the last run, nested like ``params.yaml``."""
+    nested: dict = {}
+    for record in (lock.get("stages") or {}).values():
+        for values in (record.get("params") or {}).values():
+            for dotted, value in values.items():
+                *parents, leaf = dotted.split(".")
+                node = nested
+                for parent in parents:
+                    node = node.setdefault(parent, {})
+                node[leaf] = value
+    return nested
+
+
+def flatten(params: dict, prefix: str = "") -> dict:
+    """``{"train": {"patience": 3}}`` -> ``{"train.patience": 3}``."""
+    flat = {}
+    for key, value in params.items():
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def params_drift(params: dict, lock: dict | None) -> dict[str, tuple]:
+    """Keys whose value in ``params.yaml`` differs from the one the last DVC run used."""
+    if not lock:
+        return {}
+    current, used = flatten(params), flatten(locked_params(lock))
+    return {key: (current.get(key), value) for key, value in used.items()
+            if current.get(key) != value}
+
+
+def param_notes(params_text: str) -> dict[str, str]:
+    """The comment that explains each key of ``params.yaml``, by dotted key.
+
+    Uses the comment on the key's own line, else the full-line comments just above it.
+    """
+    notes, stack, pending = {}, [], []
+    for line in params_text.splitlines():
+        if line.strip().startswith("#"):
+            pending.append(line.strip().lstrip("#").strip())
+            continue
+        match = _PARAM_LINE.match(line)
+        if not match:
+            pending = []
+            continue
+        depth = len(match["indent"])
+        stack = [(indent, key) for indent, key in stack if indent < depth] + [(depth, match["key"])]
+        note = match["note"] or " ".join(pending)
+        if note:
+            notes[".".join(key for _, key in stack)] = note
+        pending = []
+    return notes
+
+
+def _format_setting(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return "null" if value is None else str(value)
+
+
+def settings_table(params: dict, notes: dict[str, str] | None = None) -> pd.DataFrame:
+    """Every parameter as a row: group, setting (dotted key), value, meaning from the comments."""
+    notes = notes or {}
+    rows = []
+    for key, value in flatten(params).items():
+        group = key.split(".")[0] if "." in key else None
+        rows.append({"group": PARAM_GROUPS.get(group, group or TOP_LEVEL_GROUP), "setting": key,
+                     "value": _format_setting(value), "meaning": notes.get(key, "")})
+    order = list(dict.fromkeys([*PARAM_GROUPS.values(), TOP_LEVEL_GROUP]))
+    frame = pd.DataFrame(rows, columns=["group", "setting", "value", "meaning"])
+    rank = frame["group"].map(lambda name: order.index(name) if name in order else len(order))
+    return frame.assign(rank=rank).sort_values("rank", kind="stable").drop(columns="rank")
+
+
+def preprocessing_table(applied: dict) -> pd.DataFrame:
+    """What preprocessing actually did, from ``outputs/preprocessed/applied.json``."""
+    rows = [("transforms, in order", " -> ".join(applied.get("transforms", []))),
+            ("sequences (channels)", _format_setting(applied.get("sequences", []))),
+            ("reference grid", applied.get("reference")),
+            ("voxel spacing of the crop (mm)", applied.get("spacing_mm"))]
+    rows += [(f"prepare.{key}", _format_setting(value))
+             for key, value in (applied.get("params") or {}).items()]
+    return pd.DataFrame([(name, value) for name, value in rows if value is not None],
+                        columns=["step or setting", "value"])
+
+
+def requirement_names(requirements_text: str) -> dict[str, str]:
+    """Package name -> pinned version from a ``requirements.txt`` (``name==version`` lines)."""
+    pins = {}
+    for line in requirements_text.splitlines():
+        line = line.split("#")[0].strip()
+        if "==" in line:
+            name, version = line.split("==", 1)
+            pins[name.strip()] = version.strip()
+    return pins
+
+
+def package_versions(pins: dict[str, str]) -> pd.DataFrame:
+    """The installed version of each pinned package next to its pin, plus Python itself."""
+    rows = [{"package": "python", "pinned": "", "installed": platform.python_version()}]
+    for name, pinned in pins.items():
+        try:
+            installed = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            installed = "not installed"
+        rows.append({"package": name, "pinned": pinned, "installed": installed})
+    frame = pd.DataFrame(rows)
+    # A local build label (torch's "+cpu") is the same release as its pin.
+    frame["matches pin"] = [row.pinned in ("", row.installed.split("+")[0])
+                            for row in frame.itertuples()]
+    return frame

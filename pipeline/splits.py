@@ -1,0 +1,74 @@
+"""Which patients train, stop and test: the single split and the cross-validation schemes.
+
+Every scheme returns :class:`Fold` objects; the DenseNet and the baselines iterate over
+the same folds, so their results are comparable patient by patient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.model_selection import LeaveOneOut, StratifiedKFold, train_test_split
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One fold: ids to test, to train on, to early-stop on, and any dropped to rebalance."""
+
+    number: int
+    test_ids: tuple[str, ...]
+    train_ids: tuple[str, ...]
+    validation_ids: tuple[str, ...]
+    dropped_ids: tuple[str, ...] = field(default=())
+
+    @property
+    def fitting_ids(self) -> tuple[str, ...]:
+        """Everything a model of this fold may learn from (training + validation)."""
+        return self.train_ids + self.validation_ids
+
+
+def stratified_split(ids, targets, test_size: int, seed: int) -> tuple[list[str], list[str]]:
+    """Splits ``ids`` into (kept, taken) with ``test_size`` taken, class balance preserved."""
+    ids, targets = list(ids), np.asarray(targets)
+    stratify = targets if min(np.bincount(targets, minlength=2)) >= 2 else None
+    kept, taken = train_test_split(ids, test_size=test_size, random_state=seed, stratify=stratify)
+    return sorted(kept), sorted(taken)
+
+
+def holdout_fold(ids, targets, holdout_size: int, validation_size: int, seed: int) -> Fold:
+    """The study's single split: ``holdout_size`` held out; validation taken from the rest."""
+    target_of = dict(zip(ids, targets))
+    rest, holdout = stratified_split(ids, targets, holdout_size, seed)
+    train, validation = stratified_split(rest, [target_of[i] for i in rest], validation_size, seed)
+    return Fold(0, tuple(holdout), tuple(train), tuple(validation))
+
+
+def _with_validation(number, test, rest, target_of, size, seed, dropped=()) -> Fold:
+    train, validation = stratified_split(rest, [target_of[i] for i in rest], size, seed + number)
+    return Fold(number, tuple(test), tuple(train), tuple(validation), tuple(dropped))
+
+
+def cross_validation_folds(ids, targets, scheme: str, inner_val_size: int, seed: int,
+                           folds: int = 5) -> list[Fold]:
+    """The folds of ``scheme``: ``loo``, ``rebalanced_loo`` or ``kfold``.
+
+    ``rebalanced_loo`` drops one random training patient of the other class in each fold,
+    so every fold trains on the same class balance whatever the held-out class (the
+    remedy for leave-one-out's distributional bias, Austin et al., Sci. Adv. 2025).
+    """
+    ids, targets = np.asarray(list(ids)), np.asarray(list(targets), dtype=int)
+    target_of = dict(zip(ids.tolist(), targets.tolist()))
+    rng = np.random.default_rng(seed)
+    splitter = (StratifiedKFold(folds, shuffle=True, random_state=seed) if scheme == "kfold"
+                else LeaveOneOut())
+    result = []
+    for number, (rest_index, test_index) in enumerate(splitter.split(ids, targets), start=1):
+        test, rest = ids[test_index].tolist(), ids[rest_index].tolist()
+        dropped = []
+        if scheme == "rebalanced_loo":
+            other = [i for i in rest if target_of[i] != target_of[test[0]]]
+            dropped = [other[rng.integers(len(other))]]
+            rest = [i for i in rest if i not in dropped]
+        result.append(_with_validation(number, test, rest, target_of, inner_val_size, seed, dropped))
+    return result

@@ -1,0 +1,93 @@
+"""Stage ``train``: the study's single split, its hold-out and (optimistic) resubstitution metrics.
+
+The hold-out patients are never trained on and never used to stop training; early
+stopping uses a validation set taken from the training side. Resubstitution scores all
+patients, training ones included, as the study's confusion matrix did: it is reported
+only to show how optimistic that number is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline import artifacts, paths
+from pipeline.fit import fit, load_examples, predict
+from pipeline.metrics import describe_single_class, evaluate, roc_points
+from pipeline.network import save_network
+from pipeline.params import input_settings, load_params, train_settings
+from pipeline.results import format_interval
+from pipeline.splits import holdout_fold
+
+
+def split_predictions(fold, patient_ids, targets, probabilities, threshold) -> pd.DataFrame:
+    """Per-patient predictions with ``fold`` naming the split (train / validation / holdout)."""
+    split_of = {**{i: "train" for i in fold.train_ids},
+                **{i: "validation" for i in fold.validation_ids},
+                **{i: "holdout" for i in fold.test_ids}}
+    return pd.DataFrame({
+        "patient_id": patient_ids, "target": [targets[i] for i in patient_ids],
+        "prob": np.round(probabilities, 6), "pred": (probabilities >= threshold).astype(int),
+        "fold": [split_of[i] for i in patient_ids]})
+
+
+def evaluation_metrics(predictions: pd.DataFrame, evaluate_params: dict, seed: int) -> dict:
+    """Hold-out and resubstitution metrics objects from the split's predictions."""
+    holdout = predictions[predictions["fold"] == "holdout"]
+    kwargs = {"threshold": evaluate_params["threshold"], "bootstrap": evaluate_params["bootstrap"],
+              "seed": seed}
+    return {
+        "holdout": {**evaluate(holdout["target"], holdout["prob"], **kwargs),
+                    "evaluation": "holdout",
+                    "note": "patients never trained on nor used for early stopping"},
+        "resubstitution": {**evaluate(predictions["target"], predictions["prob"], **kwargs),
+                           "evaluation": "resubstitution", "optimistic": True,
+                           "note": "OPTIMISTIC: includes the patients the model was trained on"},
+    }
+
+
+def report_line(name: str, metrics: dict) -> str:
+    """One console line: accuracy, sensitivity, specificity with intervals."""
+    parts = [f"{key} {format_interval(metrics[key], metrics['ci95'][key])}"
+             for key in ("accuracy", "sensitivity", "specificity")]
+    return f"{name} (n={metrics['n']}): " + ", ".join(parts)
+
+
+def main() -> None:
+    """Runs the stage with params.yaml."""
+    params = load_params()
+    manifest = artifacts.included_patients(artifacts.read_manifest(paths.MANIFEST))
+    patient_ids = manifest["patient_id"].tolist()
+    targets = dict(zip(patient_ids, manifest["target"]))
+    fold = holdout_fold(patient_ids, manifest["target"].tolist(), params["train"]["holdout_size"],
+                        params["train"]["validation_size"], params["seed"])
+    inputs = input_settings(params)
+    examples = {e.patient_id: e for e in load_examples(paths.PREPROCESSED, patient_ids, targets, **inputs)}
+    print(f"single split: {len(fold.train_ids)} train, {len(fold.validation_ids)} validation "
+          f"(early stopping), {len(fold.test_ids)} held out", flush=True)
+    result = fit([examples[i] for i in fold.train_ids], [examples[i] for i in fold.validation_ids],
+                 train_settings(params, params["train"]["patience"]), paths.TRAIN_LIVE)
+    save_network(paths.TRAIN_MODEL, result.network, examples[patient_ids[0]].image.shape[0],
+                 {**inputs, "best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss})
+    probabilities = predict(result.network, [examples[i] for i in patient_ids])
+    predictions = split_predictions(fold, patient_ids, targets, probabilities,
+                                    params["evaluate"]["threshold"])
+    artifacts.write_predictions(paths.TRAIN_PREDICTIONS, predictions)
+    metrics = evaluation_metrics(predictions, params["evaluate"], params["seed"])
+    artifacts.write_metrics(paths.HOLDOUT_METRICS, metrics["holdout"])
+    artifacts.write_metrics(paths.RESUBSTITUTION_METRICS, metrics["resubstitution"])
+    holdout = predictions[predictions["fold"] == "holdout"]
+    artifacts.write_csv(paths.PLOTS / "roc_holdout.csv", roc_points(holdout["target"], holdout["prob"]))
+    print(f"best epoch {result.best_epoch}: validation loss {result.best_val_loss:.4f} "
+          f"({result.seconds:.0f} s)")
+    print(report_line("hold-out", metrics["holdout"]))
+    print(report_line("resubstitution (OPTIMISTIC: includes training patients)",
+                      metrics["resubstitution"]))
+    for name, values in metrics.items():
+        warning = describe_single_class(name, values)
+        if warning:
+            print(warning)
+
+
+if __name__ == "__main__":
+    main()
