@@ -50,7 +50,9 @@ class VolumeDataModule(L.LightningDataModule):
         self.num_workers = num_workers
 
     def _loader(self, dataset: Dataset, batch_size: int, shuffle: bool) -> DataLoader:
-        return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle,
+        # A training batch of one cannot be batch-normalised: drop such a remainder.
+        drop_last = shuffle and len(dataset) % batch_size == 1
+        return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
                           num_workers=self.num_workers, pin_memory=torch.cuda.is_available(),
                           persistent_workers=self.num_workers > 0)
 

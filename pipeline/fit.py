@@ -131,6 +131,10 @@ def fit(train: list[Example], validation: list[Example], settings: TrainSettings
                                      mode="min", save_top_k=1, save_weights_only=True)
         stopping = EarlyStopping(monitor="val_loss", mode="min", patience=settings.patience)
         _trainer(settings, [checkpoint, stopping, LiveLosses(live)]).fit(module, datamodule=data)
+        if not checkpoint.best_model_path:
+            raise RuntimeError(f"no validation loss was recorded: {len(train)} training and "
+                               f"{len(validation)} validation patients are too few for batch "
+                               f"size {settings.batch_size}")
         best = torch.load(checkpoint.best_model_path, weights_only=True, map_location="cpu")
         module.load_state_dict(best["state_dict"])
         best_epoch = int(best["epoch"])

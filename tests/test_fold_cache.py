@@ -1,0 +1,64 @@
+"""LOOCV resumes: a killed run retrains only the folds that had not finished."""
+
+import pandas as pd
+import pytest
+import torch
+
+from pipeline import artifacts
+from pipeline.fit import TrainSettings
+from pipeline.fold_cache import FoldJob, fold_key, run_fold
+from pipeline.splits import cross_validation_folds
+
+SETTINGS = TrainSettings(lr=1e-3, seed=0, max_epochs=1, patience=1, batch_size=2,
+                         val_batch_size=2, progress_bar=False)
+
+
+@pytest.fixture()
+def jobs(tmp_path):
+    ids = [f"P{i}" for i in range(6)]
+    targets = {pid: i % 2 for i, pid in enumerate(ids)}
+    generator = torch.Generator().manual_seed(0)
+    for pid in ids:
+        image = torch.rand(4, 32, 32, 32, generator=generator)
+        mask = torch.zeros(32, 32, 32, dtype=torch.uint8)
+        artifacts.write_patient(tmp_path / "pre", artifacts.PreprocessedPatient(
+            pid, image, mask, torch.eye(4).numpy(), image.half(), mask, torch.eye(4).numpy(),
+            ["t1", "t1c", "t2", "flair"]))
+    folds = cross_validation_folds(ids, list(targets.values()), "loo", inner_val_size=2, seed=0)[:4]
+    digests = {pid: pid for pid in ids}
+    return [FoldJob(fold, SETTINGS, {}, targets, str(tmp_path / "pre"),
+                    str(tmp_path / "folds" / fold_key(fold, SETTINGS, {}, digests)))
+            for fold in folds]
+
+
+def test_finished_folds_are_reused_and_only_the_rest_trained(jobs, monkeypatch):
+    first = [run_fold(job) for job in jobs[:2]]  # then the run is "killed"
+    trained = []
+    import pipeline.fold_cache as fold_cache
+    real_fit = fold_cache.fit
+    monkeypatch.setattr(fold_cache, "fit", lambda *a, **k: trained.append(1) or real_fit(*a, **k))
+    second = [run_fold(job) for job in jobs]
+    assert len(trained) == 2
+    assert [r["cached"] for r in second] == [True] * 2 + [False] * 2
+    assert [r["probabilities"] for r in second[:2]] == [r["probabilities"] for r in first]
+
+
+def test_key_changes_with_settings_and_data(jobs):
+    fold = jobs[0].fold
+    base = fold_key(fold, SETTINGS, {}, {f"P{i}": "a" for i in range(6)})
+    other_lr = TrainSettings(**{**SETTINGS.__dict__, "lr": 3e-4})
+    assert fold_key(fold, other_lr, {}, {f"P{i}": "a" for i in range(6)}) != base
+    assert fold_key(fold, SETTINGS, {}, {**{f"P{i}": "a" for i in range(6)}, "P3": "b"}) != base
+    quiet = TrainSettings(**{**SETTINGS.__dict__, "progress_bar": True})
+    assert fold_key(fold, quiet, {}, {f"P{i}": "a" for i in range(6)}) == base
+
+
+def test_an_unfinished_fold_leaves_no_result(jobs, monkeypatch):
+    import pipeline.fold_cache as fold_cache
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(fold_cache, "fit", killed)
+    with pytest.raises(KeyboardInterrupt):
+        run_fold(jobs[0])
+    assert not jobs[0].result_path.exists()

@@ -1,0 +1,54 @@
+"""No patient is ever in its own fold's training or validation set, for every scheme."""
+
+import pytest
+
+from pipeline.splits import cross_validation_folds, holdout_fold
+
+IDS = [f"P{i:02d}" for i in range(24)]
+TARGETS = [1] * 15 + [0] * 9
+
+
+@pytest.mark.parametrize("scheme", ["loo", "rebalanced_loo", "kfold"])
+def test_no_patient_in_its_own_training_or_validation(scheme):
+    for fold in cross_validation_folds(IDS, TARGETS, scheme, inner_val_size=4, seed=1, folds=5):
+        assert not set(fold.test_ids) & set(fold.train_ids)
+        assert not set(fold.test_ids) & set(fold.validation_ids)
+        assert not set(fold.train_ids) & set(fold.validation_ids)
+
+
+@pytest.mark.parametrize("scheme", ["loo", "rebalanced_loo", "kfold"])
+def test_every_patient_tested_exactly_once(scheme):
+    folds = cross_validation_folds(IDS, TARGETS, scheme, inner_val_size=4, seed=1, folds=5)
+    tested = [pid for fold in folds for pid in fold.test_ids]
+    assert sorted(tested) == sorted(IDS)
+
+
+def test_loo_trains_on_everyone_else():
+    folds = cross_validation_folds(IDS, TARGETS, "loo", inner_val_size=4, seed=1)
+    assert len(folds) == 24
+    assert all(len(fold.fitting_ids) == 23 for fold in folds)
+
+
+def test_rebalanced_loo_keeps_the_same_class_balance_in_every_fold():
+    target_of = dict(zip(IDS, TARGETS))
+    balances = set()
+    for fold in cross_validation_folds(IDS, TARGETS, "rebalanced_loo", inner_val_size=4, seed=1):
+        assert len(fold.dropped_ids) == 1
+        assert target_of[fold.dropped_ids[0]] != target_of[fold.test_ids[0]]
+        assert fold.dropped_ids[0] not in fold.fitting_ids
+        balances.add(sum(target_of[i] for i in fold.fitting_ids))
+    assert balances == {14}  # 15 - 1 positives whatever the held-out class
+
+
+def test_holdout_is_stratified_and_disjoint():
+    fold = holdout_fold(IDS, TARGETS, holdout_size=5, validation_size=4, seed=3)
+    target_of = dict(zip(IDS, TARGETS))
+    assert len(fold.test_ids) == 5 and len(fold.validation_ids) == 4 and len(fold.train_ids) == 15
+    assert 1 <= sum(target_of[i] for i in fold.test_ids) <= 4
+    assert not set(fold.test_ids) & set(fold.fitting_ids)
+
+
+def test_split_is_seeded():
+    first = holdout_fold(IDS, TARGETS, 5, 4, seed=3)
+    assert first == holdout_fold(IDS, TARGETS, 5, 4, seed=3)
+    assert first != holdout_fold(IDS, TARGETS, 5, 4, seed=4)
