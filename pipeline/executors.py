@@ -12,12 +12,11 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-import torch
-
 from pipeline.fold_cache import FoldJob, cached_result, run_fold
 
 
-def _threads_per_job(jobs: int) -> int:
+def threads_per_job(jobs: int) -> int:
+    """CPU threads for each of ``jobs`` concurrent folds, so they share the cores."""
     return max(1, (os.cpu_count() or 1) // jobs)
 
 
@@ -28,16 +27,10 @@ def run_local(jobs_to_run: list[FoldJob], jobs: int) -> Iterator[dict]:
             yield run_fold(job)
         return
     context = multiprocessing.get_context("spawn")  # never fork a process holding torch threads
-    threads = _threads_per_job(jobs)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(run_fold, _with_threads(job, threads)) for job in jobs_to_run]
+        futures = [pool.submit(run_fold, job) for job in jobs_to_run]
         for future in as_completed(futures):
             yield future.result()
-
-
-def _with_threads(job: FoldJob, threads: int) -> FoldJob:
-    from dataclasses import replace
-    return replace(job, torch_threads=threads)
 
 
 def run_ray(jobs_to_run: list[FoldJob], jobs: int, address: str | None) -> Iterator[dict]:
@@ -55,13 +48,10 @@ def run_ray(jobs_to_run: list[FoldJob], jobs: int, address: str | None) -> Itera
     pending_jobs = [job for job in jobs_to_run if cached_result(job) is None]
     if not pending_jobs:
         return
-    root = str(Path.cwd())
-    ray.init(address=address or os.environ.get("RAY_ADDRESS"), ignore_reinit_error=True,
-             include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": root}, "working_dir": None})
+    _start_ray(address or os.environ.get("RAY_ADDRESS"))
     gpus = ray.cluster_resources().get("GPU", 0)
     task = ray.remote(num_cpus=1, num_gpus=min(1.0, gpus / jobs) if gpus else 0)(_run_in_dir)
-    pending = [task.remote(job, root) for job in pending_jobs]
+    pending = [task.remote(job, str(Path.cwd())) for job in pending_jobs]
     try:
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
@@ -70,7 +60,18 @@ def run_ray(jobs_to_run: list[FoldJob], jobs: int, address: str | None) -> Itera
         ray.shutdown()
 
 
+def _start_ray(address: str | None) -> None:
+    """Connects to ``address``, or starts a Ray instance on this machine's loopback only."""
+    import ray
+
+    import pipeline
+
+    code_root = str(Path(pipeline.__file__).resolve().parents[1])
+    options = {} if address else {"_node_ip_address": "127.0.0.1", "num_cpus": os.cpu_count()}
+    ray.init(address=address, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": code_root}}, **options)
+
+
 def _run_in_dir(job: FoldJob, root: str) -> dict:
     os.chdir(root)  # fold caches are relative to the repository root
-    torch.set_num_threads(1)
     return run_fold(job)
