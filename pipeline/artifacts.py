@@ -41,6 +41,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb") as written:
             os.fsync(written.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; outputs are ordinary shared files
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -201,6 +202,11 @@ def write_metrics(path: str | os.PathLike, metrics: dict) -> None:
 def read_metrics(path: str | os.PathLike) -> dict:
     """Reads a metrics file written by :func:`write_metrics`."""
     return read_json(path)
+
+
+def read_permutations(path: str | os.PathLike) -> pd.DataFrame:
+    """The radiomics permutation null: ``permutation, auc`` (AUC under shuffled labels)."""
+    return pd.read_csv(path)
 
 
 # --- loss curves (written by DVCLive, read here) ------------------------------------

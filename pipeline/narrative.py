@@ -82,10 +82,11 @@ def folds_summary(fold_index: pd.DataFrame) -> str:
     """How many LOOCV folds ran, where they stopped and how long they took."""
     if fold_index.empty:
         return "No LOOCV folds were recorded."
-    epochs = fold_index["best_epoch"]
+    low, high = int(fold_index["best_epoch"].min()), int(fold_index["best_epoch"].max())
+    epochs = f"was {low} in every fold" if low == high else f"ranged from {low} to {high}"
     return (f"{len(fold_index)} LOOCV folds were trained, each with its own early stopping; "
-            f"the best epoch ranged from {int(epochs.min())} to {int(epochs.max())}, and a fold "
-            f"took {format_value(fold_index['seconds'].median(), 0)} s (median).")
+            f"the best epoch {epochs}, and a fold took "
+            f"{format_value(fold_index['seconds'].median(), 0)} s (median).")
 
 
 # --- results ----------------------------------------------------------------------------
@@ -122,11 +123,29 @@ def chance_verdict(metrics: dict) -> str:
     return f"{verdict} at the {ALPHA:g} level ({_p_value_text(p_value)}; {test})."
 
 
+def scheme_name(loocv: dict) -> str:
+    """The cross-validation scheme the LOOCV metrics came from, in words."""
+    scheme = loocv.get("scheme", "loo")
+    if scheme == "kfold":
+        return f"{loocv.get('folds', 'k')}-fold cross-validation"
+    prefix = "rebalanced " if scheme == "rebalanced_loo" else ""
+    return f"{prefix}leave-one-out cross-validation"
+
+
+def evaluation_summary(loocv: dict) -> str:
+    """How the patients were held out for the headline estimate."""
+    return (f"Held-out evaluation: {scheme_name(loocv)}. Each fold trains its own model, with "
+            "early stopping on an inner validation split of its training patients, and scores "
+            "only the patients it held out; the decision threshold "
+            f"({format_value(loocv.get('threshold'))}) was fixed in advance.")
+
+
 def loocv_summary(loocv: dict) -> str:
     """The headline: LOOCV rates with 95% intervals, the collapse if any, the chance test."""
-    sentences = [collapse_sentence("LOOCV", loocv)]
+    collapse = collapse_sentence("LOOCV", loocv)
+    sentences = [f"**{collapse}**" if collapse else None]
     sentences.append(
-        f"Under leave-one-out cross-validation (n = {loocv['n']}, each patient scored by a "
+        f"Under {scheme_name(loocv)} (n = {loocv['n']}, each patient scored by a "
         f"model that never saw it) balanced accuracy was {_rate(loocv, 'balanced_accuracy')}, "
         f"sensitivity {_rate(loocv, 'sensitivity')}, specificity {_rate(loocv, 'specificity')} "
         f"and AUC {_rate(loocv, 'auc')} (95% intervals in brackets).")
@@ -181,7 +200,16 @@ def distributional_bias(loocv: dict, prior: dict | None) -> str:
         "the class balance, then rank patients against the truth (AUC below 0.5).")
     if prior is None:
         return explanation + " The prior-only baseline was not run, so the bias is not measured."
-    return " ".join([explanation, _prior_finding(prior), _model_against_prior(loocv)])
+    return " ".join([explanation, _prior_finding(prior), _model_against_prior(loocv),
+                     _scheme_note(loocv.get("scheme", "loo"))])
+
+
+def _scheme_note(scheme: str) -> str:
+    if scheme == "loo":
+        return ("These folds are plain leave-one-out (params `loocv.scheme: loo`); "
+                "`rebalanced_loo` keeps every training fold's class balance the same and "
+                "removes this bias.")
+    return f"These folds used `loocv.scheme: {scheme}`."
 
 
 def _prior_finding(prior: dict) -> str:

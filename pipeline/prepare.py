@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> None:
         "params": {key: params["prepare"][key] for key in ("crop_mm", "crop_voxels", "percentiles")},
         "spacing_mm": settings.spacing_mm,
         "reference": settings.reference, "sequences": ["t1", "t1c", "t2", "flair"],
+        "transforms": next(iter(applied.values()))["transforms"] if applied else [],
         "patients": applied})
     artifacts.write_manifest(paths.MANIFEST, rows)
     print("\n".join(summary_lines(rows)), flush=True)

@@ -26,6 +26,7 @@ PARAM_GROUPS = {
     "evaluate": "Evaluation",
 }
 TOP_LEVEL_GROUP = "Training"
+EXPERIMENT_FILES = {"params.yaml", "dvc.lock"}  # what `dvc exp run -S ...` rewrites
 _PARAM_LINE = re.compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z_][\w-]*):[^#]*?(#\s*(?P<note>.*))?$")
 
 
@@ -36,31 +37,41 @@ def _git(root: Path, *arguments: str) -> str | None:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return None
-    return completed.stdout.strip() if completed.returncode == 0 else None
+    return completed.stdout if completed.returncode == 0 else None
 
 
 def git_state(root: str | Path = ".") -> dict:
-    """The checked-out commit and whether tracked files differ from it.
+    """The checked-out commit and the tracked files that differ from it.
 
     Returns:
-        ``{"commit": sha or None, "dirty": bool or None}``; None where ``root`` is not
-        inside a git repository (or git is missing).
+        ``{"commit": sha or None, "changed": [paths] or None}``; None where ``root`` is
+        not inside a git repository (or git is missing).
     """
     commit = _git(Path(root), "rev-parse", "HEAD")
     if commit is None:
-        return {"commit": None, "dirty": None}
+        return {"commit": None, "changed": None}
+    commit = commit.strip()
     status = _git(Path(root), "status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": None if status is None else bool(status)}
+    changed = None if status is None else [line[3:] for line in status.splitlines()]
+    return {"commit": commit, "changed": changed}
 
 
-def describe_git_state(state: dict) -> str:
-    """One sentence naming the commit, and warning when the working tree was modified."""
+def describe_git_state(state: dict, shown: int = 8) -> str:
+    """One sentence naming the commit and any tracked file changed since it."""
     if state["commit"] is None:
         return "The code is not in a git repository here, so no commit can be named."
-    if state["dirty"]:
-        return (f"Code: git commit `{state['commit']}`, with uncommitted changes to tracked "
-                "files: the commit alone does not reproduce these results.")
-    return f"Code: git commit `{state['commit']}`, no uncommitted changes to tracked files."
+    changed = state["changed"]
+    if changed is None:
+        return f"Code: git commit `{state['commit']}` (whether files changed is unknown)."
+    if not changed:
+        return f"Code: git commit `{state['commit']}`, no uncommitted changes to tracked files."
+    names = ", ".join(f"`{name}`" for name in changed[:shown])
+    more = f" and {len(changed) - shown} more" if len(changed) > shown else ""
+    if set(changed) <= EXPERIMENT_FILES:
+        return (f"Code: git commit `{state['commit']}`; only {names} changed since, as a "
+                "`dvc exp run` does: the settings used are in the Methods table, the hashes below.")
+    return (f"Code: git commit `{state['commit']}`, with uncommitted changes to {names}{more}: "
+            "the commit alone does not reproduce these results.")
 
 
 def read_lock(path: str | Path) -> dict | None:
@@ -125,6 +136,16 @@ def params_drift(params: dict, lock: dict | None) -> dict[str, tuple]:
     current, used = flatten(params), flatten(locked_params(lock))
     return {key: (current.get(key), value) for key, value in used.items()
             if current.get(key) != value}
+
+
+def describe_params_drift(drift: dict[str, tuple]) -> str | None:
+    """A warning naming each setting edited since the run, or None when there is none."""
+    if not drift:
+        return None
+    changes = "; ".join(f"`{key}`: {now} now, {used} in the run"
+                        for key, (now, used) in drift.items())
+    return (f"**params.yaml has changed since the last `dvc repro`** ({changes}). The results "
+            "come from the run, i.e. from the values in dvc.lock.")
 
 
 def param_notes(params_text: str) -> dict[str, str]:
@@ -204,6 +225,6 @@ def package_versions(pins: dict[str, str]) -> pd.DataFrame:
         rows.append({"package": name, "pinned": pinned, "installed": installed})
     frame = pd.DataFrame(rows)
     # A local build label (torch's "+cpu") is the same release as its pin.
-    frame["matches pin"] = [row.pinned in ("", row.installed.split("+")[0])
+    frame["matches pin"] = ["yes" if row.pinned in ("", row.installed.split("+")[0]) else "NO"
                             for row in frame.itertuples()]
     return frame

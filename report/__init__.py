@@ -1,0 +1,1 @@
+"""The results report: ``report.qmd`` (the one source) and its renderer, ``render.py``."""
