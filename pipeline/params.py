@@ -7,6 +7,9 @@ impossible value stops the run with a message naming the key.
 
 from __future__ import annotations
 
+import difflib
+import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,12 +22,24 @@ class ParamsError(ValueError):
     """params.yaml is not usable; the message names the offending key."""
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML 1.1 reads ``3e-4`` as text; DVC and YAML 1.2 read it as the number users mean."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"))
+
+
 def _number(low=None, high=None, integer=False, low_open=False) -> Callable:
     def check(key, value):
         kinds = (int,) if integer else (int, float)
         if isinstance(value, bool) or not isinstance(value, kinds):
             raise ParamsError(f"{key}: expected {'an integer' if integer else 'a number'}, "
                               f"got {value!r}")
+        if not math.isfinite(value):
+            raise ParamsError(f"{key}: expected a finite number, got {value}")
         if low is not None and (value <= low if low_open else value < low):
             raise ParamsError(f"{key}: must be {'>' if low_open else '>='} {low}, got {value}")
         if high is not None and value > high:
@@ -53,7 +68,7 @@ def _optional(check: Callable) -> Callable:
 
 def _percentiles(key, value):
     if (not isinstance(value, list) or len(value) != 2
-            or not all(isinstance(v, (int, float)) for v in value)
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
             or not 0 <= value[0] < value[1] <= 100):
         raise ParamsError(f"{key}: expected [low, high] with 0 <= low < high <= 100, got {value!r}")
 
@@ -72,7 +87,7 @@ SCHEMA: dict = {
     "lr": _number(0, 1, low_open=True),
     "seed": _number(0, integer=True),
     "data": {"positive_class": _choice("extensive", "microscopic", "none"),
-             "seg_label": _optional(_number(integer=True)),
+             "seg_label": _optional(_number(1, integer=True)),  # 0 is background
              "min_patients": _number(4, integer=True)},
     "prepare": {"crop_mm": _number(8, 512), "crop_voxels": _number(32, 256, integer=True),
                 "percentiles": _percentiles, "one_hot_mask": _boolean},
@@ -102,8 +117,7 @@ def validate(params: dict, schema: dict = SCHEMA, prefix: str = "") -> None:
         raise ParamsError(f"{prefix.rstrip('.') or 'params.yaml'}: expected a mapping")
     for key in params:
         if key not in schema:
-            known = ", ".join(prefix + name for name in schema)
-            raise ParamsError(f"{prefix}{key}: unknown key (known here: {known})")
+            raise ParamsError(f"{prefix}{key}: unknown key{_suggestion(key, schema, prefix)}")
     for key, rule in schema.items():
         if key not in params:
             raise ParamsError(f"{prefix}{key}: missing")
@@ -113,15 +127,37 @@ def validate(params: dict, schema: dict = SCHEMA, prefix: str = "") -> None:
             rule(prefix + key, params[key])
 
 
+def _suggestion(key, schema: dict, prefix: str) -> str:
+    """``; did you mean data.seg_label?`` for a typo, else the keys allowed at that level."""
+    close = difflib.get_close_matches(str(key), list(schema), n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean {prefix}{close[0]}?"
+    return f" (known here: {', '.join(prefix + name for name in schema)})"
+
+
+def read_params(path: str | Path = paths.PARAMS) -> dict:
+    """Reads and validates ``params.yaml``.
+
+    Raises:
+        ParamsError: the file is missing, is not YAML, or a key is wrong (named in the message).
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            params = yaml.load(handle, Loader=_Loader)  # a SafeLoader: builds no objects
+    except OSError as error:
+        raise ParamsError(f"{path}: cannot be read ({error.strerror})") from None
+    except yaml.YAMLError as error:
+        raise ParamsError(f"{path}: not valid YAML: {error}") from None
+    validate(params)
+    return params
+
+
 def load_params(path: str | Path = paths.PARAMS) -> dict:
     """Reads and validates ``params.yaml``; exits with the message on a bad value."""
-    with open(path, encoding="utf-8") as handle:
-        params = yaml.safe_load(handle)
     try:
-        validate(params)
+        return read_params(path)
     except ParamsError as error:
         raise SystemExit(f"params.yaml is not valid: {error}") from None
-    return params
 
 
 def train_settings(params: dict, patience: int, progress_bar: bool = True):

@@ -13,7 +13,10 @@ from pathlib import Path
 
 from pipeline import artifacts, paths
 from pipeline.ingest.cohort import PatientEntry, iter_cohort
-from pipeline.params import load_params
+from pipeline.ingest.exclusion import Exclusion
+from pipeline.ingest.field_of_view import check_crop_fits
+from pipeline.ingest.labels import LabelsFileError
+from pipeline.params import ParamsError, load_params
 from pipeline.preprocess import PreprocessSettings, brainstem_kept, preprocess
 
 
@@ -26,19 +29,33 @@ def manifest_row(entry: PatientEntry, positive_class: str) -> dict:
             "reason": "" if included else str(entry.exclusion)}
 
 
+def prepare_patient(entry: PatientEntry, output_dir: Path, settings: PreprocessSettings) -> dict | None:
+    """Preprocesses and caches one loaded patient; returns what was applied.
+
+    A failure excludes the patient (``invalid:all``) instead of stopping the cohort.
+    """
+    started = time.perf_counter()
+    try:
+        patient, history = preprocess(entry.patient, settings)
+    except Exception as error:  # a safety net: one odd patient must not stop the others
+        entry.exclusion = Exclusion("invalid:all", f"preprocessing failed for "
+                                    f"{entry.patient_id}: {type(error).__name__}: {error}")
+        return None
+    artifacts.write_patient(output_dir, patient)
+    return {"sources": {name: path.name for name, path in entry.patient.files.items()},
+            "brainstem_in_crop": round(brainstem_kept(patient), 4),
+            "seconds": round(time.perf_counter() - started, 3), "transforms": history}
+
+
 def prepare_cohort(data_root: Path, output_dir: Path, settings: PreprocessSettings,
                    positive_class: str, seg_label: int | None = None) -> tuple[list[dict], dict]:
     """Validates and preprocesses every patient; returns manifest rows and what was applied."""
     rows, applied = [], {}
     for entry in iter_cohort(data_root, data_root / "labels.csv", seg_label):
         if entry.patient is not None:
-            started = time.perf_counter()
-            patient, history = preprocess(entry.patient, settings)
-            artifacts.write_patient(output_dir, patient)
-            applied[entry.patient_id] = {
-                "sources": {name: path.name for name, path in entry.patient.files.items()},
-                "brainstem_in_crop": round(brainstem_kept(patient), 4),
-                "seconds": round(time.perf_counter() - started, 3), "transforms": history}
+            record = prepare_patient(entry, output_dir, settings)
+            if record is not None:
+                applied[entry.patient_id] = record
         rows.append(manifest_row(entry, positive_class))
     return rows, applied
 
@@ -63,8 +80,14 @@ def main(argv: list[str] | None = None) -> None:
     if not (args.data / "labels.csv").is_file():
         raise SystemExit(f"no {args.data / 'labels.csv'}: run `python -m pipeline.synth "
                          f"{args.data}` for the built-in cohort, or see README (own cohort)")
-    rows, applied = prepare_cohort(args.data, paths.PREPROCESSED, settings,
-                                   params["data"]["positive_class"], params["data"]["seg_label"])
+    try:
+        check_crop_fits(args.data, params["prepare"]["crop_mm"])
+        rows, applied = prepare_cohort(args.data, paths.PREPROCESSED, settings,
+                                       params["data"]["positive_class"], params["data"]["seg_label"])
+    except ParamsError as error:
+        raise SystemExit(f"params.yaml is not valid: {error}") from None
+    except LabelsFileError as error:
+        raise SystemExit(str(error)) from None
     artifacts.write_json(paths.APPLIED, {
         "params": {key: params["prepare"][key] for key in ("crop_mm", "crop_voxels", "percentiles")},
         "spacing_mm": settings.spacing_mm,

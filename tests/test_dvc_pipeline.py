@@ -39,7 +39,8 @@ def project(tmp_path_factory):
     root = tmp_path_factory.mktemp("project")
     for name in ("pipeline", "report"):
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.html"))
-    shutil.copy(REPO / "dvc.yaml", root / "dvc.yaml")
+    for name in ("dvc.yaml", "requirements.txt"):
+        shutil.copy(REPO / name, root / name)
     (root / "params.yaml").write_text(yaml.safe_dump(_small_params(), sort_keys=False))
     write_cohort(root / "data", LABELS)
     _run(root, "git", "init", "-q")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from pipeline.ingest import labels as labels_module
 from pipeline.ingest.exclusion import Exclusion
-from pipeline.ingest.naming import SEQUENCES, find_files
+from pipeline.ingest.header import check_rectangular
+from pipeline.ingest.naming import REFERENCE, SEQUENCES, find_files, is_inside
 from pipeline.ingest.validation import Volume, brainstem_mask, check_image, coverage, load_volume
 
 MIN_COVERAGE = 0.5  # share of the brainstem each sequence must image
@@ -44,7 +45,11 @@ def cohort_ids(data_root: Path, label_entries: dict) -> list[str]:
 
 def iter_cohort(data_root: Path, labels_path: Path, seg_label: int | None = None
                 ) -> Iterator[PatientEntry]:
-    """Yields every patient of the cohort, loading one patient's images at a time."""
+    """Yields every patient of the cohort, loading one patient's images at a time.
+
+    Raises:
+        LabelsFileError: ``labels.csv`` is unusable as a whole (before any patient is read).
+    """
     label_entries = labels_module.resolve_labels(labels_module.read_label_rows(labels_path))
     for patient_id in cohort_ids(data_root, label_entries):
         entry = label_entries.get(patient_id)
@@ -64,17 +69,13 @@ def load_patient(data_root: Path, patient_id: str, label: str | Exclusion | None
     Raises:
         Exclusion: the first problem found, label problems first.
     """
-    folder = data_root / patient_id
-    if isinstance(label, Exclusion):
-        raise label
-    if label is None:
-        raise Exclusion("label:missing", f"folder {folder} has no row in labels.csv")
-    if not folder.is_dir():
-        raise Exclusion("missing:all", f"labels.csv names {patient_id} but {folder} does not exist")
-    if not folder.resolve().is_relative_to(data_root.resolve()):
-        raise Exclusion("unreadable:all", f"{folder} links outside the cohort folder")
-    files = find_files(folder, patient_id, data_root)
+    folder = _patient_folder(data_root, patient_id, label)
+    try:
+        files = find_files(folder, patient_id, data_root)
+    except OSError as error:
+        raise Exclusion("unreadable:all", f"cannot list {folder}: {error}") from None
     images = {name: load_volume(files[name], name) for name in SEQUENCES}
+    check_rectangular(images[REFERENCE].affine, images[REFERENCE].source, REFERENCE)
     for name, volume in images.items():
         check_image(volume, name)
     mask = brainstem_mask(load_volume(files["seg"], "seg"), seg_label)
@@ -82,11 +83,41 @@ def load_patient(data_root: Path, patient_id: str, label: str | Exclusion | None
     return LoadedPatient(patient_id, label, images, mask, files)
 
 
+def _patient_folder(data_root: Path, patient_id: str, label: str | Exclusion | None) -> Path:
+    """The patient's folder, once its id and label are usable and the folder is there."""
+    folder = data_root / patient_id
+    if isinstance(label, Exclusion):
+        raise label
+    if not labels_module.is_safe_id(patient_id):
+        raise Exclusion("label:unsafe-id", f"folder name {patient_id!r} in {data_root} is not a "
+                        "safe patient id (letters, digits, '.', '_', '-'; no spaces); rename it")
+    if label is None:
+        raise Exclusion("label:missing", f"folder {folder} has no row in labels.csv")
+    if not folder.is_dir():
+        raise Exclusion("missing:all", f"labels.csv names {patient_id} but there is no folder "
+                        f"{folder}{_case_hint(data_root, patient_id)}")
+    if not is_inside(folder, data_root):
+        raise Exclusion("unreadable:all", f"{folder} links outside the cohort folder "
+                        f"(to {folder.resolve()}); copy the folder in instead")
+    return folder
+
+
+def _case_hint(data_root: Path, patient_id: str) -> str:
+    """Points at a folder whose name differs only in case (ids are case-sensitive)."""
+    near = [path.name for path in data_root.iterdir()
+            if path.name.lower() == patient_id.lower() and path.name != patient_id]
+    return f" (there is {near[0]!r}: ids are case-sensitive)" if near else ""
+
+
 def _check_coverage(mask: Volume, images: dict[str, Volume]) -> None:
     """Every sequence must image the brainstem: same patient, same physical space."""
-    for name, volume in images.items():
-        share = coverage(mask, volume)
+    shares = {name: coverage(mask, volume) for name, volume in images.items()}
+    if all(share < MIN_COVERAGE for share in shares.values()):
+        listed = ", ".join(f"{name} {share:.0%}" for name, share in shares.items())
+        raise Exclusion("invalid:seg", f"the brainstem marked in {mask.source} lies outside the "
+                        f"field of view of every sequence (share inside: {listed})")
+    for name, share in shares.items():
         if share < MIN_COVERAGE:
-            raise Exclusion(f"invalid:{name}", f"{volume.source} covers {share:.0%} of the "
+            raise Exclusion(f"invalid:{name}", f"{images[name].source} covers {share:.0%} of the "
                             f"brainstem marked in {mask.source.name}: the sequence and the "
                             "segmentation do not overlap in physical space")

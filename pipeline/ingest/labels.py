@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.ingest.exclusion import Exclusion
 
 CLASSES = ("none", "microscopic", "extensive")
-SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+REQUIRED_COLUMNS = ("patient_id", "infiltration")
+# Spreadsheets export with the locale's separator: a comma, or a semicolon / tab in much of Europe.
+DELIMITERS = (",", ";", "\t")
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+class LabelsFileError(ValueError):
+    """``labels.csv`` cannot be used at all (no header, missing columns, malformed CSV)."""
 
 
 @dataclass(frozen=True)
@@ -25,7 +35,7 @@ class LabelRow:
 
 def is_safe_id(patient_id: str) -> bool:
     """True if ``patient_id`` can be used as a folder name without leaving ``data/``."""
-    return bool(SAFE_ID.match(patient_id)) and ".." not in patient_id
+    return bool(SAFE_ID.fullmatch(patient_id)) and ".." not in patient_id
 
 
 def normalise_label(raw: str) -> str | None:
@@ -35,27 +45,54 @@ def normalise_label(raw: str) -> str | None:
 
 
 def read_label_rows(path: str | Path) -> list[LabelRow]:
-    """Every non-blank row of ``labels.csv`` (BOM, CRLF and extra columns tolerated).
+    """Every non-blank row of ``labels.csv``.
+
+    Tolerates a BOM, UTF-16 or Windows-1252 text, CRLF line endings, blank lines, extra
+    columns, header names in any case and a ``;`` or tab separator.
 
     Raises:
-        ValueError: the file has no ``patient_id`` or ``infiltration`` column.
+        LabelsFileError: no ``patient_id`` or ``infiltration`` column, or malformed CSV.
     """
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        header = [name.strip().lower() for name in next(reader, [])]
-        missing = {"patient_id", "infiltration"} - set(header)
-        if missing:
-            raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}; "
-                             f"found {', '.join(header) or 'nothing'}")
-        id_col, label_col = header.index("patient_id"), header.index("infiltration")
-        rows = []
-        for line, values in enumerate(reader, start=2):
+    text = _decode(Path(path).read_bytes())
+    reader, header = _open_table(text, path)
+    id_col, label_col = (header.index(name) for name in REQUIRED_COLUMNS)
+    rows = []
+    try:
+        for values in reader:
             if not any(value.strip() for value in values):
                 continue
             padded = values + [""] * (len(header) - len(values))
             raw = padded[label_col]
-            rows.append(LabelRow(padded[id_col].strip(), normalise_label(raw), line, raw.strip()))
-        return rows
+            rows.append(LabelRow(padded[id_col].strip(), normalise_label(raw), reader.line_num,
+                                 raw.strip()))
+    except csv.Error as error:
+        raise LabelsFileError(f"{path}, line {reader.line_num}: {error}") from None
+    return rows
+
+
+def _decode(raw: bytes) -> str:
+    """The file's text: UTF-8 (BOM or not), UTF-16 with a BOM, else Windows-1252."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:  # Excel's "CSV" on Windows; the two columns we read are ASCII
+        return raw.decode("cp1252", errors="replace")
+
+
+def _open_table(text: str, path: str | Path) -> tuple[Iterator[list[str]], list[str]]:
+    """A CSV reader positioned after the header, and the header's lower-cased names."""
+    for delimiter in DELIMITERS:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            header = [name.strip().lower() for name in next(reader, [])]
+        except csv.Error as error:
+            raise LabelsFileError(f"{path}, line 1: {error}") from None
+        if set(REQUIRED_COLUMNS) <= set(header):
+            return reader, header
+    first_line = text.splitlines()[0] if text.strip() else "nothing (the file is empty)"
+    raise LabelsFileError(f"{path}: the header must name the columns patient_id and "
+                          f"infiltration; found {first_line[:200]!r}")
 
 
 def resolve_labels(rows: list[LabelRow]) -> dict[str, str | Exclusion]:
@@ -68,17 +105,21 @@ def resolve_labels(rows: list[LabelRow]) -> dict[str, str | Exclusion]:
 
 def _resolve_one(patient_id: str, group: list[LabelRow]) -> str | Exclusion:
     lines = ", ".join(str(row.line) for row in group)
+    if not patient_id:
+        return Exclusion("label:unsafe-id", f"labels.csv line {lines} has no patient_id")
     if not is_safe_id(patient_id):
-        return Exclusion("label:unsafe-id", f"id {patient_id!r} (line {lines}) is not a safe "
-                         "folder name (letters, digits, '.', '_', '-'; no '..')")
-    labels = {row.infiltration for row in group}
+        return Exclusion("label:unsafe-id", f"id {patient_id!r} (labels.csv line {lines}) is not a "
+                         "safe folder name (letters, digits, '.', '_', '-'; no '..', no spaces)")
+    labels = {row.infiltration or row.raw_label.lower() for row in group}
     if len(labels) > 1:
-        found = ", ".join(sorted(row.raw_label or "<empty>" for row in group))
-        return Exclusion("label:duplicate", f"{len(group)} conflicting rows (lines {lines}): {found}")
+        found = ", ".join(f"line {row.line} {row.raw_label or '<empty>'!r}" for row in group)
+        return Exclusion("label:duplicate", f"{patient_id} has {len(group)} conflicting rows in "
+                         f"labels.csv: {found}")
     row = group[0]
     if row.infiltration is None:
         if not row.raw_label:
-            return Exclusion("label:missing", f"empty infiltration on line {row.line}")
-        return Exclusion("label:unknown", f"{row.raw_label!r} on line {row.line} is not one of "
-                         f"{', '.join(CLASSES)}")
+            return Exclusion("label:missing", f"empty infiltration for {patient_id} on "
+                             f"labels.csv line {row.line}")
+        return Exclusion("label:unknown", f"{row.raw_label!r} for {patient_id} on labels.csv line "
+                         f"{row.line} is not one of {', '.join(CLASSES)}")
     return row.infiltration

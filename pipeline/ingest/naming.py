@@ -8,6 +8,7 @@ from pipeline.ingest.exclusion import Exclusion
 
 SEQUENCES = ("t1", "t1c", "t2", "flair")
 ALL_FILES = SEQUENCES + ("seg",)
+REFERENCE = "t1"  # the sequence whose grid preprocessing resamples every other one onto
 ALIASES = {
     "t1": ("t1", "t1w", "t1n"),
     "t1c": ("t1c", "t1ce", "t1gd", "t1post", "t1wc"),
@@ -17,6 +18,8 @@ ALIASES = {
 }
 _ALIAS_TO_NAME = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
 EXTENSIONS = (".nii.gz", ".nii")
+PREFIX_SEPARATORS = ("_", "-")  # BraTS up to 2021 write `<id>_t1`, BraTS 2023 `<id>-t1n`
+SHOWN_FILES = 8  # how many unrecognised file names a "missing" message lists
 
 
 def sequence_name(file_name: str, patient_id: str) -> str | None:
@@ -26,9 +29,11 @@ def sequence_name(file_name: str, patient_id: str) -> str | None:
     if extension is None:
         return None
     stem = lowered[: -len(extension)]
-    prefix = f"{patient_id.lower()}_"
-    if stem.startswith(prefix):
-        stem = stem[len(prefix):]
+    for separator in PREFIX_SEPARATORS:
+        prefix = f"{patient_id.lower()}{separator}"
+        if stem.startswith(prefix):
+            stem = stem[len(prefix):]
+            break
     return _ALIAS_TO_NAME.get(stem)
 
 
@@ -39,25 +44,53 @@ def find_files(folder: Path, patient_id: str, data_root: Path) -> dict[str, Path
         Exclusion: files missing, two files for one sequence, or a link leaving ``data_root``.
     """
     found: dict[str, list[Path]] = {}
+    others = []
     for path in sorted(folder.iterdir()):
         name = sequence_name(path.name, patient_id)
         if name is not None:
             found.setdefault(name, []).append(path)
+        elif not path.name.startswith("."):
+            others.append(path.name)
     missing = [name for name in ALL_FILES if name not in found]
     if missing:
         code = "missing:all" if len(missing) == len(ALL_FILES) else f"missing:{','.join(missing)}"
-        raise Exclusion(code, f"no file for {', '.join(missing)} in {folder}")
+        listing = _listing(others, bool(found))
+        raise Exclusion(code, f"no file for {', '.join(missing)} in {folder}{listing}")
     for name, paths in found.items():
         if len(paths) > 1:
             listed = ", ".join(path.name for path in paths)
             raise Exclusion(f"invalid:{name}", f"several files for {name} in {folder}: {listed}")
-        _check_inside(paths[0], data_root, name)
+        check_link(paths[0], data_root, name)
     return {name: paths[0] for name, paths in found.items()}
 
 
-def _check_inside(path: Path, data_root: Path, name: str) -> None:
-    """Refuses a symbolic link that points outside the cohort folder."""
+def _listing(names: list[str], any_found: bool) -> str:
+    """Names of the files that matched no sequence, so a naming slip is easy to spot."""
+    if not names:
+        return "" if any_found else " (the folder is empty)"
+    shown = ", ".join(names[:SHOWN_FILES]) + (", ..." if len(names) > SHOWN_FILES else "")
+    return f" (unrecognised: {shown}; see the naming rules in the README)"
+
+
+def check_link(path: Path, data_root: Path, name: str) -> None:
+    """Refuses a broken symbolic link, or one that points outside the cohort folder.
+
+    Links into a DVC cache are followed: ``dvc checkout`` with ``cache.type: symlink``
+    makes every data file such a link, and the cache holds exactly the versioned data.
+    """
     resolved = path.resolve()
-    if not resolved.is_relative_to(data_root.resolve()):
+    if not resolved.exists():
+        raise Exclusion(f"unreadable:{name}", f"{path} is a broken link (to {resolved})")
+    if not (is_inside(resolved, data_root) or _in_dvc_cache(resolved)):
         raise Exclusion(f"unreadable:{name}", f"{path} links outside the cohort folder "
                         f"(to {resolved}); copy the file into the folder instead")
+
+
+def is_inside(path: Path, data_root: Path) -> bool:
+    """True if ``path``, links followed, lies under ``data_root``."""
+    return path.resolve().is_relative_to(data_root.resolve())
+
+
+def _in_dvc_cache(resolved: Path) -> bool:
+    parents = resolved.parents
+    return any(folder.name == "cache" and folder.parent.name == ".dvc" for folder in parents)

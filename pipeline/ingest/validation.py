@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +12,14 @@ import nibabel as nib
 import numpy as np
 
 from pipeline.ingest.exclusion import Exclusion
+from pipeline.ingest.header import trusted_affine
+
+# Interpolation, smoothing and percentile ranges add and subtract a few hundred voxels in
+# float32 (max 3.4e38); below this bound none of that can overflow to infinity.
+MAX_ABS_VALUE = 1e35
+SIGNAL_PERCENTILES = (0.5, 99.5)  # equal percentiles: at least 99% of voxels share one value
+PERCENTILE_SAMPLE = 1_000_000  # voxels enough to estimate a percentile
+MIN_MASK_MM3 = 100.0  # an adult brainstem is about 25,000 mm^3; less is not a brainstem mask
 
 
 @dataclass
@@ -21,65 +32,111 @@ class Volume:
 
 
 def load_volume(path: Path, name: str) -> Volume:
-    """Reads ``path`` fully (so truncated files fail here) and checks its geometry.
+    """Reads ``path`` fully (so truncated files fail here) and checks its header and values.
 
     Raises:
         Exclusion: ``unreadable:<name>`` or ``invalid:<name>`` with the reason.
     """
-    if path.stat().st_size == 0:
-        raise Exclusion(f"unreadable:{name}", f"{path} is empty (0 bytes)")
-    try:
-        image = nib.load(path)
-        data = np.asarray(image.get_fdata(dtype=np.float32))
+    image = _open(path, name)
+    _check_shape(image.shape, path, name)
+    affine = trusted_affine(image, path, name)
+    _check_dtype(image.get_data_dtype(), path, name)
+    try:  # float64 so that a huge scl_slope cannot overflow before the range check
+        data = image.get_fdata(dtype=np.float64, caching="unchanged")
     except Exception as error:  # nibabel raises many types for corrupt files
         raise Exclusion(f"unreadable:{name}", f"{path}: {type(error).__name__}: {error}") from None
-    data = _as_3d(data, path, name)
-    _check_affine(image.affine, path, name)
-    return Volume(data=data, affine=np.asarray(image.affine, dtype=np.float64), source=path)
+    data = data.reshape(data.shape[:3])  # drops the trailing singleton dimensions
+    return Volume(data=_as_float32(data, path, name), affine=affine, source=path)
 
 
-def _as_3d(data: np.ndarray, path: Path, name: str) -> np.ndarray:
-    """Drops trailing singleton dimensions; anything else than 3D is refused."""
-    while data.ndim > 3 and data.shape[-1] == 1:
-        data = data[..., 0]
-    if data.ndim != 3:
-        raise Exclusion(f"invalid:{name}", f"{path} is {data.ndim}D with shape {data.shape}; "
+def _open(path: Path, name: str) -> nib.Nifti1Image:
+    """The image object with its header (voxels are read later); only NIfTI is accepted."""
+    if path.is_file() and path.stat().st_size == 0:
+        raise Exclusion(f"unreadable:{name}", f"{path} is empty (0 bytes)")
+    try:
+        with _quiet_nibabel():
+            image = nib.load(path)
+    except Exception as error:
+        raise Exclusion(f"unreadable:{name}", f"{path}: {type(error).__name__}: {error}") from None
+    if not isinstance(image, nib.Nifti1Image):  # Nifti2Image is a subclass
+        raise Exclusion(f"unreadable:{name}", f"{path} is a {type(image).__name__}, not NIfTI")
+    return image
+
+
+@contextlib.contextmanager
+def _quiet_nibabel() -> Iterator[None]:
+    """Silences nibabel's header fix-up log lines, which name no file; our reasons do."""
+    logger = logging.getLogger("nibabel.global")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _check_shape(shape: tuple, path: Path, name: str) -> None:
+    """3D, or 4D+ with trailing singleton dimensions; at least two voxels along each axis."""
+    if len(shape) < 3 or any(size != 1 for size in shape[3:]):
+        raise Exclusion(f"invalid:{name}", f"{path} is {len(shape)}D with shape {tuple(shape)}; "
                         "a 3D volume is needed")
-    if min(data.shape) < 2:
-        raise Exclusion(f"invalid:{name}", f"{path} has shape {data.shape}: a single slice, not a volume")
-    return data
+    if min(shape[:3]) < 2:
+        raise Exclusion(f"invalid:{name}", f"{path} has shape {tuple(shape)}: a single slice, "
+                        "not a volume")
 
 
-def _check_affine(affine: np.ndarray, path: Path, name: str) -> None:
-    affine = np.asarray(affine, dtype=np.float64)
-    if not np.all(np.isfinite(affine)):
-        raise Exclusion(f"invalid:{name}", f"{path}: the header's affine has non-finite values")
-    spacing = np.linalg.norm(affine[:3, :3], axis=0)
-    if np.any(spacing < 1e-3) or abs(np.linalg.det(affine[:3, :3])) < 1e-9:
-        raise Exclusion(f"invalid:{name}", f"{path}: zero voxel size in the header "
-                        f"(spacing {np.round(spacing, 4).tolist()} mm)")
+def _check_dtype(dtype: np.dtype, path: Path, name: str) -> None:
+    """Real numbers only: RGB would fail to convert, complex would lose its imaginary part."""
+    if not (np.issubdtype(dtype, np.integer) or np.issubdtype(dtype, np.floating)
+            or np.issubdtype(dtype, np.bool_)):
+        raise Exclusion(f"invalid:{name}", f"{path} holds {dtype} voxels; a scalar (grey-level) "
+                        "image is needed")
+
+
+def _as_float32(data: np.ndarray, path: Path, name: str) -> np.ndarray:
+    """The voxels in float32, once they are known to be finite and to fit."""
+    finite = np.isfinite(data)
+    if not finite.all():
+        bad = int(finite.size - np.count_nonzero(finite))
+        raise Exclusion(f"invalid:{name}", f"{path}: {bad} voxels are NaN or infinite")
+    peak = float(np.max(np.abs(data)))
+    if peak > MAX_ABS_VALUE:
+        raise Exclusion(f"invalid:{name}", f"{path}: values reach {peak:.3g}, beyond what float32 "
+                        f"arithmetic handles safely ({MAX_ABS_VALUE:.0e}): a wrong scl_slope or "
+                        "corrupt data?")
+    return data.astype(np.float32)
 
 
 def check_image(volume: Volume, name: str) -> None:
-    """An MRI sequence must be finite and not constant."""
-    if not np.all(np.isfinite(volume.data)):
-        bad = int(np.size(volume.data) - np.isfinite(volume.data).sum())
-        raise Exclusion(f"invalid:{name}", f"{volume.source}: {bad} voxels are NaN or infinite")
-    if float(volume.data.max()) == float(volume.data.min()):
+    """An MRI sequence must be finite and show some signal, not one value nearly everywhere."""
+    data = volume.data
+    if not np.all(np.isfinite(data)):
+        raise Exclusion(f"invalid:{name}", f"{volume.source}: voxels are NaN or infinite")
+    if float(data.max()) == float(data.min()):
         raise Exclusion(f"invalid:{name}", f"{volume.source}: every voxel has the same value "
-                        f"({float(volume.data.min()):g})")
+                        f"({float(data.min()):g})")
+    sample = data.ravel()[:: max(1, data.size // PERCENTILE_SAMPLE)]
+    low, high = np.percentile(sample, SIGNAL_PERCENTILES)
+    if low == high:
+        raise Exclusion(f"invalid:{name}", f"{volume.source}: at least 99% of voxels have the "
+                        f"value {float(low):g}; the image is almost empty")
 
 
 def brainstem_mask(volume: Volume, label: int | None) -> Volume:
     """The binary brainstem mask of a segmentation (non-zero, or == ``label``)."""
     if not np.all(np.isfinite(volume.data)):
-        raise Exclusion("invalid:seg", f"{volume.source}: the segmentation has NaN or infinite values")
+        raise Exclusion("invalid:seg", f"{volume.source}: the segmentation has NaN or infinite "
+                        "values")
     mask = volume.data != 0 if label is None else np.isclose(volume.data, label)
+    which = "non-zero voxels" if label is None else f"voxels with label {label}"
     if not mask.any():
-        which = "non-zero" if label is None else f"with label {label}"
         values = np.unique(volume.data)[:8].tolist()
-        raise Exclusion("invalid:seg", f"{volume.source}: empty brainstem mask (no voxel {which}; "
+        raise Exclusion("invalid:seg", f"{volume.source}: empty brainstem mask (no {which}; "
                         f"values found: {values})")
+    size_mm3 = float(mask.sum() * abs(np.linalg.det(volume.affine[:3, :3])))
+    if size_mm3 < MIN_MASK_MM3:
+        raise Exclusion("invalid:seg", f"{volume.source}: the brainstem mask ({which}) is only "
+                        f"{size_mm3:.0f} mm^3, too small to be a brainstem")
     return Volume(data=mask.astype(np.uint8), affine=volume.affine, source=volume.source)
 
 

@@ -1,0 +1,53 @@
+"""Checks ``prepare.crop_mm`` against the cohort before any work, from NIfTI headers alone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+
+from pipeline.ingest.labels import is_safe_id
+from pipeline.ingest.naming import REFERENCE, is_inside, sequence_name
+from pipeline.params import ParamsError
+
+
+def field_of_view_mm(path: Path) -> float | None:
+    """The shortest side of an image's field of view (mm), read from its header only.
+
+    None when the header cannot be read or is not 3D: the patient's own checks report that.
+    """
+    try:
+        image = nib.load(path)  # lazy: the voxels stay on disk
+        shape = image.shape
+        spacing = np.linalg.norm(np.asarray(image.affine)[:3, :3], axis=0)
+    except Exception:  # any unreadable file is excluded, with its reason, by the ingest
+        return None
+    if len(shape) < 3:
+        return None
+    return float(np.min(np.array(shape[:3]) * spacing))
+
+
+def reference_files(data_root: Path) -> Iterator[Path]:
+    """The reference sequence's file in every patient folder; links out of ``data_root`` skipped."""
+    for folder in sorted(data_root.iterdir()):
+        if not (folder.is_dir() and is_safe_id(folder.name) and is_inside(folder, data_root)):
+            continue
+        for path in sorted(folder.iterdir()):
+            if sequence_name(path.name, folder.name) == REFERENCE and is_inside(path, data_root):
+                yield path
+
+
+def check_crop_fits(data_root: Path, crop_mm: float) -> None:
+    """Refuses a crop larger than every patient's field of view (it would be mostly padding).
+
+    Raises:
+        ParamsError: naming ``prepare.crop_mm``, the size asked and the largest that fits.
+    """
+    sizes = [size for path in reference_files(data_root)
+             if (size := field_of_view_mm(path)) is not None]
+    if sizes and crop_mm > max(sizes):
+        raise ParamsError(f"prepare.crop_mm: {crop_mm:g} mm is larger than the field of view of "
+                          f"every patient's {REFERENCE} ({len(sizes)} read; the largest is "
+                          f"{max(sizes):.0f} mm along its shortest side); choose at most that")

@@ -1,0 +1,171 @@
+"""Tests of the built-in cohort generator, on tiny volumes (6 mm voxels) wherever possible."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pytest
+
+from pipeline.synth import Composition, plan_cohort, synthesise_patient, write_cohort
+from pipeline.synth.__main__ import main
+
+COARSE_MM = 6.0
+SMALL = Composition(extensive=3, microscopic=2, none=1, missing_sequence=0, empty_folder=0,
+                    no_folder=0, seg_only=0)
+
+
+@pytest.fixture(scope="module")
+def study_cohort(tmp_path_factory) -> tuple[Path, list]:
+    """The study's composition (33 patients) on a coarse grid."""
+    root = tmp_path_factory.mktemp("study") / "data"
+    return root, write_cohort(root, spacing_mm=COARSE_MM)
+
+
+def _labels(root: Path) -> list[dict[str, str]]:
+    with open(root / "labels.csv", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _files(root: Path, patient_id: str) -> set[str]:
+    return {path.name for path in (root / patient_id).iterdir()}
+
+
+def _brainstem_values(image: nib.Nifti1Image, seg: nib.Nifti1Image) -> np.ndarray:
+    """Image values at the brainstem voxels of ``seg`` (nearest voxel through both affines)."""
+    voxels = np.argwhere(np.asarray(seg.dataobj) > 0)
+    world = nib.affines.apply_affine(seg.affine, voxels)
+    index = np.rint(nib.affines.apply_affine(np.linalg.inv(image.affine), world)).astype(int)
+    return np.asarray(image.dataobj)[tuple(index.T)].astype(float)
+
+
+def _normalised_brainstem_flair(images: dict[str, nib.Nifti1Image]) -> float:
+    """Mean FLAIR in the brainstem over the median FLAIR of the head."""
+    flair = np.asarray(images["flair"].dataobj).astype(float)
+    head = flair[flair > 0.1 * np.percentile(flair, 99)]
+    return _brainstem_values(images["flair"], images["seg"]).mean() / np.median(head)
+
+
+def test_labels_list_all_33_with_the_study_classes(study_cohort):
+    root, specs = study_cohort
+    rows = _labels(root)
+    assert [row["patient_id"] for row in rows] == [f"GBM-{i:03d}" for i in range(1, 34)]
+    assert list(rows[0]) == ["patient_id", "infiltration", "site"]
+    complete = Counter(spec.label for spec in specs if spec.role == "complete")
+    assert complete == {"extensive": 15, "microscopic": 7, "none": 2}
+
+
+def test_each_incomplete_patient_lacks_exactly_one_different_sequence(study_cohort):
+    root, specs = study_cohort
+    missing = [spec for spec in specs if spec.role.startswith("missing:")]
+    assert len(missing) == 3
+    for spec in missing:
+        assert _files(root, spec.patient_id) == {f"{key}.nii.gz" for key in spec.files}
+        assert len(spec.files) == 4 and spec.role[len("missing:"):] not in spec.files
+    assert len({spec.role for spec in missing}) == 3
+
+
+def test_patients_without_data_are_as_in_the_study(study_cohort):
+    root, specs = study_cohort
+    roles = Counter(spec.role for spec in specs)
+    assert (roles["empty_folder"], roles["no_folder"], roles["seg_only"]) == (2, 2, 2)
+    for spec in specs:
+        if spec.role == "no_folder":
+            assert not (root / spec.patient_id).exists()
+        elif spec.role == "empty_folder":
+            assert _files(root, spec.patient_id) == set()
+        elif spec.role == "seg_only":
+            assert _files(root, spec.patient_id) == {"seg.nii.gz"}
+
+
+def test_roles_are_shuffled_by_the_seed():
+    roles = {seed: [spec.role for spec in plan_cohort(seed=seed)] for seed in (0, 1)}
+    assert roles[0] != roles[1]
+    assert roles[0][-9:] != [role for role in roles[0] if role != "complete"]
+
+
+def test_some_complete_patients_use_name_variants(study_cohort):
+    root, specs = study_cohort
+    names = {name for spec in specs if spec.role == "complete" for name in _files(root, spec.patient_id)}
+    assert {"t1ce.nii.gz", "FLAIR.nii.gz", "brainstem.nii.gz", "t1.nii"} <= names
+    assert any(name.startswith("GBM-") and name.endswith("_t1gd.nii.gz") for name in names)
+
+
+def test_every_sequence_has_its_own_grid():
+    images = synthesise_patient(1, "none", spacing_mm=COARSE_MM)
+    codes = {key: nib.aff2axcodes(image.affine) for key, image in images.items()}
+    assert codes["flair"] != codes["t1"] and codes["t1c"] != codes["t1"]
+    assert images["t2"].header.get_zooms() == (COARSE_MM, COARSE_MM, 2 * COARSE_MM)
+    assert len({image.shape for key, image in images.items() if key != "seg"}) == 4
+    assert images["seg"].shape == images["t1"].shape
+
+
+def test_images_are_stored_like_a_scanners():
+    images = synthesise_patient(2, "extensive", spacing_mm=COARSE_MM)
+    for key in ("t1", "t1c", "t2", "flair"):
+        data = np.asarray(images[key].dataobj)
+        assert data.dtype == np.int16 and 300 < data.max() < 4000
+    assert np.asarray(images["seg"].dataobj).dtype == np.uint8
+
+
+@pytest.mark.parametrize("index", [1, 2, 3])
+def test_brainstem_lies_inside_the_head_and_fits_a_64_mm_cube(index):
+    images = synthesise_patient(index, "none", spacing_mm=2.0, keys=("t1", "seg"))
+    seg = np.asarray(images["seg"].dataobj)
+    assert 3000 < seg.sum() * 8.0 < 15000  # mm^3: about 22 x 20 x 48 mm, roughly ellipsoidal
+    t1 = np.asarray(images["t1"].dataobj)
+    assert _brainstem_values(images["t1"], images["seg"]).min() > 0.3 * np.percentile(t1, 99)
+    world = nib.affines.apply_affine(images["seg"].affine, np.argwhere(seg > 0))
+    assert np.all(np.abs(world - world.mean(axis=0)) < 32.0 - 2.0)
+
+
+def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(tmp_path):
+    contents = {}
+    for run, seed in (("a", 0), ("b", 0), ("c", 1)):
+        write_cohort(tmp_path / run, seed=seed, composition=SMALL, spacing_mm=COARSE_MM)
+        contents[run] = {path.relative_to(tmp_path / run): path.read_bytes()
+                         for path in sorted((tmp_path / run).rglob("*")) if path.is_file()}
+    assert contents["a"] == contents["b"]
+    assert contents["a"].keys() == contents["c"].keys() and contents["a"] != contents["c"]
+
+
+def test_gzip_header_has_no_time_stamp_or_file_name(study_cohort):
+    root, _ = study_cohort
+    header = next(root.rglob("t1.nii.gz")).read_bytes()[:10]
+    assert header[4:8] == b"\0\0\0\0" and not header[3] & 0x08
+
+
+def test_extensive_infiltration_raises_brainstem_flair():
+    ratios = {label: [_normalised_brainstem_flair(synthesise_patient(index, label, effect=3.0, spacing_mm=3.0,
+                                                                     keys=("flair", "seg")))
+                      for index in range(1, 5)] for label in ("extensive", "none")}
+    assert all(e > n for e, n in zip(ratios["extensive"], ratios["none"]))
+    assert np.mean(ratios["extensive"]) > 1.05 * np.mean(ratios["none"])
+
+
+@pytest.mark.parametrize(("label", "other", "effect"), [("extensive", "none", 0.0),
+                                                        ("microscopic", "none", 3.0)])
+def test_labels_without_visible_infiltration_give_identical_images(label, other, effect):
+    first = synthesise_patient(4, label, effect=effect, spacing_mm=COARSE_MM)
+    second = synthesise_patient(4, other, effect=effect, spacing_mm=COARSE_MM)
+    for key in first:
+        np.testing.assert_array_equal(np.asarray(first[key].dataobj), np.asarray(second[key].dataobj))
+
+
+def test_cli_refuses_a_folder_that_is_not_empty(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("keep me")
+    with pytest.raises(SystemExit) as stop:
+        main([str(tmp_path)])
+    assert stop.value.code == 2 and "not empty" in capsys.readouterr().err
+    assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_cli_reports_what_it_wrote(tmp_path, capsys):
+    main([str(tmp_path / "cohort"), "--spacing", str(COARSE_MM), "--seed", "3"])
+    out = capsys.readouterr().out
+    assert out.startswith(f"wrote 33 patients to {tmp_path / 'cohort'} (24 complete, 3 missing one sequence, "
+                          "6 without usable data) in ")
+    assert len(_labels(tmp_path / "cohort")) == 33

@@ -1,0 +1,513 @@
+"""The bad-input campaign: every broken or odd input the stage ``prepare`` must survive.
+
+Each case below is one patient of a shared cohort, damaged in one way. The whole
+``prepare_cohort`` runs once per cohort (so the campaign stays fast); each case then checks
+its own manifest row: excluded with the SPEC.md reason code and a message naming the
+patient and the file, or included with a finite crop. The untouched patient ``GOOD`` is
+preprocessed in the same run, and nothing under the cohort folder may change (contents,
+sizes, modification times): see :func:`run_prepare`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import os
+import shutil
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pytest
+import torch
+
+from pipeline import artifacts
+from pipeline.ingest.cohort import load_patient
+from pipeline.prepare import main, prepare_cohort
+from pipeline.preprocess import PreprocessSettings, preprocess
+from tests import nifti_factory as factory
+
+SETTINGS = PreprocessSettings(crop_mm=64, crop_voxels=32, percentiles=(0.5, 99.5))
+HEADER = "patient_id,infiltration"
+GOOD = "GOOD"
+
+
+# --- running the stage ------------------------------------------------------------------
+
+
+def snapshot(root: Path) -> dict:
+    """Every entry under ``root`` (links not followed): type, size, mtime and content hash."""
+    state = {}
+    for folder, folders, files in os.walk(root, followlinks=False):
+        for path in [Path(folder), *(Path(folder) / name for name in folders + files)]:
+            info = path.lstat()
+            if path.is_symlink():
+                content = os.readlink(path)
+            elif path.is_file():
+                content = hashlib.sha256(path.read_bytes()).hexdigest()
+            else:
+                content = None
+            state[str(path.relative_to(root))] = (stat.S_IFMT(info.st_mode), info.st_size,
+                                                  info.st_mtime_ns, content)
+    return state
+
+
+def run_prepare(root: Path, output: Path, seg_label: int | None = None) -> dict[str, dict]:
+    """``prepare_cohort`` on ``root``: manifest rows by id, the cohort folder left as it was."""
+    before = snapshot(root)
+    rows, _ = prepare_cohort(root, output, SETTINGS, "extensive", seg_label)
+    assert snapshot(root) == before
+    assert len({row["patient_id"] for row in rows}) == len(rows)
+    return {row["patient_id"]: row for row in rows}
+
+
+# --- writing odd files ------------------------------------------------------------------
+
+
+def grid(name: str):
+    """The affine and shape the factory uses for ``name``."""
+    return factory.DEFAULT_GRIDS[name].copy(), factory.DEFAULT_SHAPES[name]
+
+
+def phantom(name: str, affine: np.ndarray, shape) -> np.ndarray:
+    """What the factory would write for ``name`` on this grid (label map for ``seg``)."""
+    world = factory.world_coordinates(affine, shape)
+    return factory.brainstem(world) if name == "seg" else factory.phantom(world, 1.0)
+
+
+def replace(folder: Path, name: str, data: np.ndarray, affine: np.ndarray | None = None) -> Path:
+    """Rewrites ``folder/<name>.nii.gz`` with ``data`` (on the factory's grid by default)."""
+    affine = grid(name)[0] if affine is None else affine
+    return factory.save(folder / f"{name}.nii.gz", data, affine)
+
+
+def shifted(affine: np.ndarray, mm: float) -> np.ndarray:
+    moved = affine.copy()
+    moved[:3, 3] += mm
+    return moved
+
+
+def sheared(affine: np.ndarray, amount: float) -> np.ndarray:
+    """``affine`` with world x depending on the second voxel axis (and z on the first)."""
+    result = affine.copy()
+    result[0, 1] += amount * affine[1, 1]
+    result[2, 0] += amount / 2 * affine[0, 0]
+    return result
+
+
+def image_of(name: str, dtype=np.int16, qform=None, sform=None, qcode=0, scode=2):
+    """The factory's image for ``name`` with explicit qform and sform (None: the grid's)."""
+    affine, shape = grid(name)
+    image = nib.Nifti1Image(phantom(name, affine, shape).astype(dtype), affine)
+    image.set_qform(affine if qform is None else qform, code=qcode)
+    image.set_sform(affine if sform is None else sform, code=scode)
+    return image
+
+
+def write_raw(path: Path, image: nib.Nifti1Image, **fields) -> None:
+    """Saves ``image`` with header ``fields`` forced, as nibabel would not write them."""
+    raw = bytearray(image.to_bytes())
+    header = nib.Nifti1Header.from_fileobj(io.BytesIO(raw), check=False)
+    for key, value in fields.items():
+        header[key] = value
+    raw[: header.sizeof_hdr] = header.binaryblock
+    path.write_bytes(gzip.compress(bytes(raw), mtime=0) if path.name.endswith(".gz") else raw)
+
+
+def pixdims(first: float) -> np.ndarray:
+    """t2's pixdim field with the first voxel size replaced."""
+    return np.array([1.0, first, *np.linalg.norm(grid("t2")[0][:3, 1:3], axis=0), 1, 1, 1, 1])
+
+
+# --- damages: each takes a patient folder ------------------------------------------------
+
+
+def delete(*names: str) -> Callable:
+    return lambda folder: [(folder / f"{name}.nii.gz").unlink() for name in names]
+
+
+def empty_folder(folder: Path) -> None:
+    for path in folder.iterdir():
+        path.unlink()
+
+
+def truncate(name: str) -> Callable:
+    def damage(folder: Path) -> None:
+        path = folder / f"{name}.nii.gz"
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    return damage
+
+
+def text_as(file_name: str) -> Callable:
+    def damage(folder: Path) -> None:
+        (folder / "t1.nii.gz").unlink()
+        (folder / file_name).write_text("patient: P02\nthis is a note, not an image\n")
+    return damage
+
+
+def second_t1(folder: Path) -> None:
+    factory.save(folder / "T1.nii", np.ones((4, 4, 4)), grid("t1")[0])
+
+
+def voxels(name: str, change: Callable) -> Callable:
+    """A damage writing ``change(data)`` (the factory's data in float32) as ``name``."""
+    def damage(folder: Path) -> None:
+        affine, shape = grid(name)
+        replace(folder, name, change(phantom(name, affine, shape).astype(np.float32)))
+    return damage
+
+
+def array(name: str, data: np.ndarray) -> Callable:
+    return lambda folder: replace(folder, name, data)
+
+
+def moved(name: str, mm: float) -> Callable:
+    """The same voxels placed ``mm`` further along every world axis."""
+    def damage(folder: Path) -> None:
+        affine, shape = grid(name)
+        replace(folder, name, phantom(name, affine, shape).astype(np.int16), shifted(affine, mm))
+    return damage
+
+
+def nifti(name: str, **image_options) -> Callable:
+    return lambda folder: nib.save(image_of(name, **image_options), folder / f"{name}.nii.gz")
+
+
+def raw_header(name: str, image_options=None, **fields) -> Callable:
+    def damage(folder: Path) -> None:
+        write_raw(folder / f"{name}.nii.gz", image_of(name, **(image_options or {})), **fields)
+    return damage
+
+
+def nan_voxels(data):
+    data[2:4, 2:4, 2:4] = np.nan
+    return data
+
+
+def one_voxel(data):
+    empty = np.zeros_like(data)
+    empty[3, 3, 3] = 7
+    return empty
+
+
+def tiny_mask(data):
+    tiny = np.zeros_like(data)
+    tiny[18, 20, 18] = 1
+    return tiny
+
+
+def hot_voxels(data):
+    data[0, 0, 0], data[1, 1, 1] = 1e30, -1e30
+    return data
+
+
+def mask_with_labels(folder: Path) -> None:
+    """seg marks the brainstem 7 and the rest of the head 1 and 2, as a multi-label atlas."""
+    affine, shape = grid("seg")
+    world = factory.world_coordinates(affine, shape)
+    head = np.sum((world / [30, 36, 32]) ** 2, -1) < 1
+    labels = np.where(head, np.where(world[..., 0] < 0, 1, 2), 0).astype(np.uint8)
+    labels[factory.brainstem(world) > 0] = 7
+    replace(folder, "seg", labels)
+
+
+def outside(folder: Path) -> Path:
+    """A place beside the cohort folder, out of it."""
+    place = folder.parent.parent / "elsewhere" / folder.name
+    place.mkdir(parents=True)
+    return place
+
+
+def link_out(folder: Path) -> None:
+    target = outside(folder) / "t1.nii.gz"
+    shutil.move(folder / "t1.nii.gz", target)
+    (folder / "t1.nii.gz").symlink_to(target)
+
+
+def folder_link_out(folder: Path) -> None:
+    target = outside(folder) / "moved"
+    shutil.move(folder, target)
+    folder.symlink_to(target, target_is_directory=True)
+
+
+def broken_link(folder: Path) -> None:
+    (folder / "t2.nii.gz").unlink()
+    (folder / "t2.nii.gz").symlink_to(folder / "gone.nii.gz")
+
+
+def link_in(folder: Path) -> None:
+    (folder / "t1c.nii.gz").unlink()
+    (folder / "t1c.nii.gz").symlink_to(Path("..") / GOOD / "t1c.nii.gz")
+
+
+def link_into_dvc_cache(folder: Path) -> None:
+    """As ``dvc checkout`` leaves files with ``cache.type: symlink``."""
+    cached = folder.parent.parent / ".dvc" / "cache" / "files" / "md5" / "3f" / folder.name
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(folder / "t1.nii.gz", cached)
+    (folder / "t1.nii.gz").symlink_to(cached)
+
+
+# --- the cases --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input: what is done to a patient and what its manifest row must then say."""
+
+    name: str
+    damage: Callable[[Path], object] | None
+    code: str = ""  # empty: the patient must be included
+    words: tuple[str, ...] = ()  # besides the patient id, in the reason
+    rows: Callable[[str], list[str]] = lambda patient_id: [f"{patient_id},none"]
+    patient_id: str = ""  # when it differs from ``name``
+    folder: bool = True
+
+    @property
+    def id(self) -> str:
+        return self.patient_id or self.name
+
+
+def labels(*templates: str) -> Callable[[str], list[str]]:
+    return lambda patient_id: [template.format(id=patient_id) for template in templates]
+
+
+def unsafe(name: str, patient_id: str) -> Case:
+    """A labels.csv id that must never become a path."""
+    return Case(name, None, "label:unsafe-id", ("labels.csv",), labels('"{id}",none'),
+                patient_id=patient_id, folder=False)
+
+
+EXCLUDED = [
+    # issue 2: files
+    Case("file-missing", delete("t2"), "missing:t2", ("no file for t2",)),
+    Case("two-files-missing", delete("t2", "flair"), "missing:t2,flair"),
+    Case("only-segmentation", delete(*factory.SEQUENCES), "missing:t1,t1c,t2,flair"),
+    Case("empty-folder", empty_folder, "missing:all", ("empty",)),
+    Case("label-without-folder", shutil.rmtree, "missing:all", ("labels.csv", "no folder")),
+    Case("truncated-gzip", truncate("flair"), "unreadable:flair", ("flair.nii.gz",)),
+    Case("text-named-nii-gz", text_as("t1.nii.gz"), "unreadable:t1", ("t1.nii.gz", "gzip")),
+    Case("text-named-nii", text_as("t1.nii"), "unreadable:t1", ("t1.nii",)),
+    Case("zero-byte-file", lambda folder: (folder / "t1c.nii.gz").write_bytes(b""),
+         "unreadable:t1c", ("t1c.nii.gz", "0 bytes")),
+    Case("two-files-one-sequence", second_t1, "invalid:t1", ("T1.nii", "t1.nii.gz")),
+    # issue 2: images
+    Case("2d-file", array("t2", np.ones((18, 20), np.int16)), "invalid:t2", ("t2.nii.gz", "2D")),
+    Case("4d-file", array("t2", np.ones((18, 20, 12, 3), np.int16)), "invalid:t2",
+         ("t2.nii.gz", "4D")),
+    Case("single-slice", array("t2", np.ones((18, 20, 1), np.int16)), "invalid:t2",
+         ("t2.nii.gz", "single slice")),
+    Case("non-finite-image", voxels("t1c", nan_voxels), "invalid:t1c", ("t1c.nii.gz", "NaN")),
+    Case("constant-image", voxels("t1c", lambda data: np.full_like(data, 12.0)), "invalid:t1c",
+         ("t1c.nii.gz", "same value")),
+    Case("almost-empty-image", voxels("t1c", one_voxel), "invalid:t1c", ("t1c.nii.gz", "99%")),
+    Case("empty-mask", voxels("seg", np.zeros_like), "invalid:seg",
+         ("seg.nii.gz", "empty brainstem mask")),
+    Case("tiny-mask", voxels("seg", tiny_mask), "invalid:seg", ("seg.nii.gz", "too small")),
+    Case("mask-outside-images", moved("seg", 300), "invalid:seg", ("seg.nii.gz", "every sequence")),
+    Case("sequence-apart-from-others", moved("t2", 300), "invalid:t2",
+         ("t2.nii.gz", "do not overlap")),
+    # issue 7: odd headers
+    Case("qform-sform-disagree", nifti("t2", qform=shifted(grid("t2")[0], 10), qcode=1),
+         "invalid:t2", ("t2.nii.gz", "qform and sform disagree by up to 17.3 mm")),
+    Case("zero-pixdim-qform-only", raw_header("t2", {"qcode": 1}, pixdim=pixdims(0.0),
+                                              sform_code=0),
+         "invalid:t2", ("t2.nii.gz", "pixdim")),
+    Case("zero-pixdim-both-forms", raw_header("t2", {"qcode": 1}, pixdim=pixdims(0.0)),
+         "invalid:t2", ("t2.nii.gz", "qform and sform disagree")),
+    Case("no-orientation", raw_header("t2", sform_code=0, qform_code=0), "invalid:t2",
+         ("t2.nii.gz", "no orientation")),
+    Case("voxel-size-in-wrong-units", nifti("t2", sform=grid("t2")[0] * [[100], [100], [100], [1]]),
+         "invalid:t2", ("t2.nii.gz", "head-sized")),
+    Case("sheared-reference", nifti("t1", sform=sheared(grid("t1")[0], 0.3)), "invalid:t1",
+         ("t1.nii.gz", "sheared")),
+    Case("sheared-sform-with-qform", nifti("t1", qcode=1, sform=sheared(grid("t1")[0], 0.3)),
+         "invalid:t1", ("t1.nii.gz", "a qform cannot express")),
+    Case("float64-beyond-float32", voxels("t1", lambda data: data.astype(np.float64) * 1e300),
+         "invalid:t1", ("t1.nii.gz", "float32")),
+    Case("huge-scale-factor", raw_header("t1", scl_slope=1e36), "invalid:t1",
+         ("t1.nii.gz", "scl_slope")),
+    Case("complex-voxels", array("flair", np.ones(grid("flair")[1], np.complex64)),
+         "invalid:flair", ("flair.nii.gz", "complex")),
+    # issue 7: links
+    Case("symlink-outside-data", link_out, "unreadable:t1", ("t1.nii.gz", "outside")),
+    Case("folder-symlink-outside-data", folder_link_out, "unreadable:all", ("outside",)),
+    Case("broken-symlink", broken_link, "unreadable:t2", ("t2.nii.gz", "broken link")),
+    # issue 2 and 7: labels
+    Case("folder-without-label", None, "label:missing", ("labels.csv",), labels()),
+    Case("empty-label", None, "label:missing", ("labels.csv", "line"), labels("{id},")),
+    Case("unknown-label", None, "label:unknown", ("labels.csv", "severe"), labels("{id},severe")),
+    Case("duplicate-conflicting", None, "label:duplicate", ("labels.csv", "'none'", "'Extensive'"),
+         labels("{id},none", "{id},Extensive")),
+    Case("folder-with-spaces", None, "label:unsafe-id", ("'P 03'",), patient_id="P 03"),
+    unsafe("id-up-one-level", "../GOOD"),
+    unsafe("id-with-slash", "P02/.."),
+    unsafe("id-dot-dot", ".."),
+    unsafe("id-absolute", "/etc"),
+    unsafe("id-inner-space", "GO OD"),
+]
+
+INCLUDED = [
+    Case("duplicate-agreeing", None, rows=labels("{id},none", "{id}, NONE ")),
+    Case("qform-sform-within-tolerance", nifti("t2", qform=shifted(grid("t2")[0], 0.3), qcode=1)),
+    Case("zero-pixdim-sform-only", raw_header("t2", pixdim=pixdims(0.0))),
+    Case("negative-pixdim-qform-only", raw_header("t2", {"qcode": 1}, pixdim=pixdims(-4.0),
+                                                  sform_code=0)),
+    Case("sheared-sequence", nifti("t2", sform=sheared(grid("t2")[0], 0.3))),
+    Case("uint16", nifti("t2", dtype=np.uint16)),
+    Case("float64", nifti("t2", dtype=np.float64)),
+    Case("int8", voxels("t2", lambda data: (data / 5 - 60).astype(np.int8))),
+    Case("huge-values-1e30", voxels("t2", hot_voxels)),
+    Case("whole-image-times-1e30", voxels("t2", lambda data: data * 1e30)),
+    Case("4d-trailing-singleton", voxels("t2", lambda data: data[..., None])),
+    Case("mask-other-label-values", mask_with_labels),
+    Case("symlink-inside-data", link_in),
+    Case("symlink-into-dvc-cache", link_into_dvc_cache),
+]
+
+
+def build_cohort(root: Path, cases: list[Case], spreadsheet: bool = False) -> Path:
+    """GOOD plus one damaged patient per case; labels.csv as a spreadsheet writes it if asked."""
+    factory.write_patient(root / GOOD)
+    rows = [f"{GOOD},extensive"]
+    for case in cases:
+        if case.folder:
+            factory.write_patient(root / case.id)
+        if case.damage:
+            case.damage(root / case.id)
+        rows += case.rows(case.id)
+    if spreadsheet:  # BOM, CRLF, blank lines, an extra column, odd case and blanks
+        lines = ["\ufeffPatient_ID , Infiltration,site", ""]
+        lines += [f"{row.replace('none', ' None ')},A" for row in rows] + ["", ",,"]
+        (root / "labels.csv").write_bytes("\r\n".join(lines).encode("utf-8"))
+    else:
+        (root / "labels.csv").write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def excluded_run(tmp_path_factory) -> tuple[dict, Path]:
+    folder = tmp_path_factory.mktemp("excluded")
+    root = build_cohort(folder / "data", EXCLUDED)
+    return run_prepare(root, folder / "out"), folder / "out"
+
+
+@pytest.fixture(scope="module")
+def included_run(tmp_path_factory) -> tuple[dict, Path]:
+    folder = tmp_path_factory.mktemp("included")
+    root = build_cohort(folder / "data", INCLUDED, spreadsheet=True)
+    return run_prepare(root, folder / "out"), folder / "out"
+
+
+@pytest.mark.parametrize("case", EXCLUDED, ids=lambda case: case.name)
+def test_bad_input_excludes_the_patient_with_a_reason(excluded_run, case):
+    rows, output = excluded_run
+    row = rows[case.id]
+    assert not row["included"] and row["target"] is None
+    assert row["reason"].split(": ", 1)[0] == case.code, row["reason"]
+    for word in (case.id, *case.words):
+        assert word in row["reason"], (word, row["reason"])
+    assert not artifacts.patient_path(output, case.id).exists()
+
+
+def test_the_good_patient_is_processed_beside_the_bad_ones(excluded_run):
+    rows, output = excluded_run
+    assert sorted(rows) == sorted([GOOD, *(case.id for case in EXCLUDED)])
+    assert [pid for pid, row in rows.items() if row["included"]] == [GOOD]
+    assert artifacts.patient_path(output, GOOD).is_file()
+
+
+@pytest.mark.parametrize("case", INCLUDED, ids=lambda case: case.name)
+def test_odd_but_usable_input_is_preprocessed(included_run, case):
+    rows, output = included_run
+    assert rows[case.id]["included"], rows[case.id]["reason"]
+    image = artifacts.read_patient(output, case.id).image
+    assert torch.isfinite(image).all() and 0 <= image.min() and image.max() <= 1
+
+
+def test_labels_written_by_a_spreadsheet_are_read(included_run):
+    rows, _ = included_run
+    assert rows[GOOD]["infiltration"] == "extensive"
+    assert {row["infiltration"] for pid, row in rows.items() if pid != GOOD} == {"none"}
+
+
+# --- seg label values -------------------------------------------------------------------
+
+
+def test_mask_other_labels_are_all_brainstem_by_default(included_run):
+    _, output = included_run
+    whole_head = artifacts.read_patient(output, "mask-other-label-values").full_mask.sum()
+    assert whole_head > 5 * artifacts.read_patient(output, GOOD).full_mask.sum()
+
+
+def test_seg_label_keeps_only_the_named_label(tmp_path):
+    root = build_cohort(tmp_path / "data", [Case("atlas", mask_with_labels)])
+    rows = run_prepare(root, tmp_path / "out", seg_label=7)
+    assert rows["atlas"]["included"]
+    assert rows[GOOD]["reason"].startswith("invalid:seg")
+    assert "no voxels with label 7" in rows[GOOD]["reason"]
+    kept = artifacts.read_patient(tmp_path / "out", "atlas").full_mask.sum()
+    brainstem = load_patient(root, GOOD, "none", None).mask.data.sum()  # on seg's 2 mm grid
+    assert abs(float(kept) - brainstem) < 0.2 * brainstem  # preprocessing is on 2 mm too
+
+
+# --- geometry is handled, not just survived ------------------------------------------------
+
+
+def _preprocessed_t2(folder: Path, affine_written: np.ndarray, affine_sampled: np.ndarray):
+    """The t2 channel after preprocessing, voxels sampled on one grid and labelled with another."""
+    factory.write_patient(folder)
+    sampled = phantom("t2", affine_sampled, grid("t2")[1]).astype(np.int16)
+    replace(folder, "t2", sampled, affine_written)
+    patient = load_patient(folder.parent, folder.name, "none", None)
+    return preprocess(patient, SETTINGS)[0].image[2]
+
+
+def test_sheared_sequence_is_resampled_in_physical_space(tmp_path):
+    straight, skew = grid("t2")[0], sheared(grid("t2")[0], 0.3)
+    base = _preprocessed_t2(tmp_path / "base", straight, straight)
+    honoured = _preprocessed_t2(tmp_path / "honoured", skew, skew)
+    ignored = _preprocessed_t2(tmp_path / "ignored", straight, skew)
+    assert (honoured - base).abs().mean() < 0.7 * (ignored - base).abs().mean()
+
+
+def test_negative_pixdim_is_read_as_its_absolute_value(tmp_path):
+    factory.write_patient(tmp_path / "P01")
+    raw_header("t2", {"qcode": 1}, pixdim=pixdims(-4.0), sform_code=0)(tmp_path / "P01")
+    patient = load_patient(tmp_path, "P01", "none", None)
+    assert np.allclose(patient.images["t2"].affine, grid("t2")[0], atol=1e-4)
+
+
+# --- a messy cohort, through the stage's entry point ------------------------------------
+
+
+def test_messy_cohort_through_main(tmp_path, monkeypatch, capsys):
+    cases = [Case("NOT2", delete("t2"), "missing:t2"),
+             Case("TRUNC", truncate("flair"), "unreadable:flair"),
+             Case("SHEAR", nifti("t1", sform=sheared(grid("t1")[0], 0.3)), "invalid:t1"),
+             Case("NOMASK", voxels("seg", np.zeros_like), "invalid:seg"),
+             Case("NOLABEL", None, "label:missing", rows=labels()),
+             Case("EMPTY", empty_folder, "missing:all"),
+             Case("GHOST", shutil.rmtree, "missing:all"),
+             unsafe("UP", "../up"), Case("GOOD2", None, rows=labels("{id},NONE"))]
+    root = build_cohort(tmp_path / "cohort", cases, spreadsheet=True)
+    (tmp_path / "run").mkdir()
+    shutil.copy("params.yaml", tmp_path / "run" / "params.yaml")
+    monkeypatch.chdir(tmp_path / "run")
+    before = snapshot(root)
+    with pytest.raises(SystemExit, match="only 2 usable patients"):  # data.min_patients is 6
+        main(["--data", str(root)])
+    assert snapshot(root) == before
+    manifest = artifacts.read_manifest(Path("outputs") / "manifest.csv")
+    reasons = dict(zip(manifest["patient_id"], manifest["reason"].str.split(": ").str[0]))
+    assert reasons == {GOOD: "", **{case.id: case.code for case in cases}}
+    assert list(manifest[manifest["included"]]["target"]) == [1, 0]
+    for patient_id in (GOOD, "GOOD2"):
+        assert artifacts.patient_path(Path("outputs") / "preprocessed", patient_id).is_file()
+    printed = capsys.readouterr().out
+    assert "10 patients: 2 included, 8 excluded" in printed
+    assert "excluded TRUNC: unreadable:flair: " in printed and "TRUNC/flair.nii.gz" in printed
