@@ -121,9 +121,9 @@ class PreprocessedPatient:
     image: torch.Tensor
     mask: torch.Tensor
     affine: np.ndarray
-    full_image: torch.Tensor
-    full_mask: torch.Tensor
-    full_affine: np.ndarray
+    full_image: torch.Tensor | None
+    full_mask: torch.Tensor | None
+    full_affine: np.ndarray | None
     sequences: list[str]
 
     def model_input(self, one_hot_mask: bool = False, mask_channel: bool = False) -> torch.Tensor:
@@ -136,41 +136,54 @@ class PreprocessedPatient:
 
 
 def patient_path(directory: str | os.PathLike, patient_id: str) -> Path:
-    """Where the preprocessed file of ``patient_id`` lives."""
+    """Where the model crop of ``patient_id`` lives (all that training reads)."""
     return Path(directory) / f"{patient_id}.pt"
 
 
-def write_patient(directory: str | os.PathLike, patient: PreprocessedPatient) -> Path:
-    """Saves one preprocessed patient atomically (plain tensors, loadable without pickle code)."""
-    record = {
-        "patient_id": patient.patient_id,
-        "image": patient.image.float().contiguous(),
-        "mask": patient.mask.to(torch.uint8).contiguous(),
-        "affine": torch.as_tensor(patient.affine, dtype=torch.float64),
-        "full_image": patient.full_image.half().contiguous(),
-        "full_mask": patient.full_mask.to(torch.uint8).contiguous(),
-        "full_affine": torch.as_tensor(patient.full_affine, dtype=torch.float64),
-        "sequences": list(patient.sequences),
-    }
-    path = patient_path(directory, patient.patient_id)
+def full_volume_path(directory: str | os.PathLike, patient_id: str) -> Path:
+    """Where the whole resampled head of ``patient_id`` lives (for the viewers)."""
+    return Path(directory) / "full" / f"{patient_id}.pt"
+
+
+def _save(path: Path, record: dict) -> None:
     with atomic_path(path) as tmp:
         torch.save(record, tmp)
+
+
+def _load(path: Path) -> dict:
+    return torch.load(path, weights_only=True, map_location="cpu")  # never runs pickled code
+
+
+def write_patient(directory: str | os.PathLike, patient: PreprocessedPatient) -> Path:
+    """Saves one preprocessed patient atomically: the crop, then the whole head.
+
+    Two files so that training reads only the small crop. Plain tensors only, loadable
+    without executing code.
+    """
+    _save(full_volume_path(directory, patient.patient_id), {
+        "full_image": patient.full_image.half().contiguous(),
+        "full_mask": patient.full_mask.to(torch.uint8).contiguous(),
+        "full_affine": torch.as_tensor(patient.full_affine, dtype=torch.float64)})
+    path = patient_path(directory, patient.patient_id)
+    _save(path, {"patient_id": patient.patient_id, "image": patient.image.float().contiguous(),
+                 "mask": patient.mask.to(torch.uint8).contiguous(),
+                 "affine": torch.as_tensor(patient.affine, dtype=torch.float64),
+                 "sequences": list(patient.sequences)})
     return path
 
 
-def read_patient(directory: str | os.PathLike, patient_id: str) -> PreprocessedPatient:
-    """Loads one preprocessed patient; ``weights_only`` so no pickled code can run."""
-    record = torch.load(patient_path(directory, patient_id), weights_only=True, map_location="cpu")
+def read_patient(directory: str | os.PathLike, patient_id: str,
+                 full: bool = True) -> PreprocessedPatient:
+    """Loads one preprocessed patient; with ``full=False`` only the model crop."""
+    record = _load(patient_path(directory, patient_id))
+    whole = _load(full_volume_path(directory, patient_id)) if full else {}
+    full_affine = whole.get("full_affine")
     return PreprocessedPatient(
-        patient_id=record["patient_id"],
-        image=record["image"],
-        mask=record["mask"],
-        affine=record["affine"].numpy(),
-        full_image=record["full_image"],
-        full_mask=record["full_mask"],
-        full_affine=record["full_affine"].numpy(),
-        sequences=list(record["sequences"]),
-    )
+        patient_id=record["patient_id"], image=record["image"], mask=record["mask"],
+        affine=record["affine"].numpy(), full_image=whole.get("full_image"),
+        full_mask=whole.get("full_mask"),
+        full_affine=None if full_affine is None else full_affine.numpy(),
+        sequences=list(record["sequences"]))
 
 
 # --- predictions --------------------------------------------------------------------

@@ -59,7 +59,7 @@ def load_examples(directory, patient_ids, targets: dict[str, int], mask_channel:
     """Model inputs of ``patient_ids`` from the preprocessed cache."""
     examples = []
     for patient_id in patient_ids:
-        patient = artifacts.read_patient(directory, patient_id)
+        patient = artifacts.read_patient(directory, patient_id, full=False)
         examples.append(Example(patient_id, patient.model_input(one_hot_mask, mask_channel),
                                 targets[patient_id]))
     return examples

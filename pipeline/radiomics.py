@@ -29,5 +29,5 @@ def patient_features(patient: artifacts.PreprocessedPatient) -> dict[str, float]
 
 def feature_table(directory, patient_ids) -> pd.DataFrame:
     """One row of features per patient (index: patient_id)."""
-    rows = {pid: patient_features(artifacts.read_patient(directory, pid)) for pid in patient_ids}
+    rows = {pid: patient_features(artifacts.read_patient(directory, pid, full=False)) for pid in patient_ids}
     return pd.DataFrame.from_dict(rows, orient="index")
