@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pandas as pd
 
 from pipeline import artifacts, paths
@@ -96,8 +95,7 @@ def main() -> None:
     metrics = {**evaluate(predictions["target"], predictions["prob"], threshold,
                           params["evaluate"]["bootstrap"], params["seed"]),
                **mann_whitney_test(predictions["target"], predictions["prob"]),
-               "evaluation": "loocv", "scheme": params["loocv"]["scheme"], "folds": len(folds),
-               "mean_fold_seconds": round(float(np.mean(index["seconds"])), 2)}
+               "evaluation": "loocv", "scheme": params["loocv"]["scheme"], "folds": len(folds)}
     artifacts.write_metrics(paths.LOOCV_METRICS, metrics)
     artifacts.write_csv(paths.PLOTS / "roc_loocv.csv", roc_points(predictions["target"], predictions["prob"]))
     print(f"{params['loocv']['scheme']} done in {time.perf_counter() - started:.0f} s")

@@ -1,6 +1,5 @@
 """LOOCV resumes: a killed run retrains only the folds that had not finished."""
 
-import pandas as pd
 import pytest
 import torch
 

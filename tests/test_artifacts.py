@@ -1,0 +1,50 @@
+"""Atomic writes: a reader sees the old file or the new one, never a torn one."""
+
+import threading
+
+import pandas as pd
+import pytest
+
+from pipeline import artifacts
+
+
+def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "metrics.json"
+    artifacts.write_json(target, {"auc": 0.5})
+    with pytest.raises(RuntimeError):
+        with artifacts.atomic_path(target) as tmp:
+            tmp.write_text('{"auc": 0.9')  # half a file, then the process "dies"
+            raise RuntimeError
+    assert artifacts.read_json(target) == {"auc": 0.5}
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
+def test_concurrent_reader_never_sees_a_torn_file(tmp_path):
+    target = tmp_path / "predictions.csv"
+    frames = [pd.DataFrame({"patient_id": [f"P{i}" for i in range(300)], "target": 1,
+                            "prob": value, "pred": 1, "fold": 1}) for value in (0.25, 0.75)]
+    artifacts.write_predictions(target, frames[0])
+    stop, errors = threading.Event(), []
+
+    def rewrite():
+        index = 0
+        while not stop.is_set():
+            artifacts.write_predictions(target, frames[index % 2])
+            index += 1
+
+    writer = threading.Thread(target=rewrite)
+    writer.start()
+    try:
+        for _ in range(200):
+            read = artifacts.read_predictions(target)
+            if len(read) != 300 or read["prob"].nunique() != 1:
+                errors.append(len(read))
+    finally:
+        stop.set()
+        writer.join()
+    assert errors == []
+
+
+def test_written_files_are_readable_by_others(tmp_path):
+    artifacts.write_text(tmp_path / "report.html", "<html></html>")
+    assert (tmp_path / "report.html").stat().st_mode & 0o044 == 0o044
