@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from sklearn.metrics import roc_auc_score, roc_curve
 
 TRAIN_COLOUR = "#1f77b4"
 VALIDATION_COLOUR = "#d62728"
@@ -19,11 +18,16 @@ OTHER_FOLDS_COLOUR = "rgba(150, 150, 150, 0.45)"
 
 
 def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
-    """Applies the common title, axis labels and margins."""
+    """Applies the common title, axis labels and margins (legend on the right)."""
     figure.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title,
-                         template="plotly_white", margin=dict(l=60, r=20, t=60, b=50),
-                         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+                         template="plotly_white", margin=dict(l=60, r=20, t=60, b=50))
     return figure
+
+
+def _epoch_axis(figure: go.Figure, epochs: pd.Series) -> None:
+    """Whole-number epoch ticks, at most about ten of them."""
+    last = int(epochs.max()) if len(epochs) else 1
+    figure.update_xaxes(tick0=0, dtick=max(1, round(last / 10)))
 
 
 def _mark_minimum(figure: go.Figure, history: pd.DataFrame, colour: str) -> None:
@@ -52,6 +56,7 @@ def loss_curve_figure(history: pd.DataFrame, title: str) -> go.Figure:
         figure.add_trace(go.Scatter(x=history["epoch"], y=history[column], mode="lines+markers",
                                     name=name, line=dict(color=colour)))
     _mark_minimum(figure, history, VALIDATION_COLOUR)
+    _epoch_axis(figure, history["epoch"])
     return _layout(figure, title, "epoch", "loss")
 
 
@@ -78,6 +83,7 @@ def fold_loss_figure(histories: pd.DataFrame, highlight_fold: int | None = None)
             showlegend=not greyed, hovertemplate=label + ": %{y:.4f}<extra></extra>"))
     if highlight_fold is not None and highlight_fold in set(histories["fold"]):
         _highlight(figure, histories[histories["fold"] == highlight_fold])
+    _epoch_axis(figure, histories["epoch"])
     return _layout(figure, "LOOCV: validation loss per fold", "epoch", "validation loss")
 
 
@@ -100,6 +106,9 @@ def roc_figure(curves: dict[str, pd.DataFrame]) -> go.Figure:
         curves: display name -> frame with ``target`` and ``prob``. A frame with one class
             only has no ROC curve; it is listed in the legend as undefined.
     """
+    # Imported here: scikit-learn takes about a second to import and only this figure needs it.
+    from sklearn.metrics import roc_auc_score, roc_curve
+
     figure = go.Figure()
     figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="chance",
                                 line=dict(color="grey", dash="dash")))
@@ -109,7 +118,7 @@ def roc_figure(curves: dict[str, pd.DataFrame]) -> go.Figure:
             continue
         fpr, tpr, _ = roc_curve(frame["target"], frame["prob"])
         auc = roc_auc_score(frame["target"], frame["prob"])
-        figure.add_trace(go.Scatter(x=fpr, y=tpr, mode="lines", line=dict(shape="hv"),
+        figure.add_trace(go.Scatter(x=fpr, y=tpr, mode="lines",
                                     name=f"{name} (AUC {auc:.2f}, n={len(frame)})"))
     figure.update_xaxes(range=[-0.02, 1.02], constrain="domain")
     figure.update_yaxes(range=[-0.02, 1.02], scaleanchor="x", scaleratio=1)
@@ -123,9 +132,9 @@ def confusion_matrix_figure(metrics: dict, title: str) -> go.Figure:
     text = [[f"TN {metrics['tn']}", f"FP {metrics['fp']}"],
             [f"FN {metrics['fn']}", f"TP {metrics['tp']}"]]
     figure = go.Figure(go.Heatmap(
-        z=counts, x=["predicted negative", "predicted positive"], y=["negative", "positive"],
+        z=counts, x=["negative", "positive"], y=["negative", "positive"],
         text=text, texttemplate="%{text}", textfont=dict(size=18), colorscale="Blues",
-        showscale=False, hovertemplate="truth %{y}, %{x}: %{z}<extra></extra>"))
+        showscale=False, hovertemplate="truth %{y}, predicted %{x}: %{z}<extra></extra>"))
     figure.update_yaxes(autorange="reversed")
     figure = _layout(figure, title, "predicted", "truth")
     figure.update_layout(height=300)

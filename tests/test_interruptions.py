@@ -67,7 +67,7 @@ def interrupted(tmp_path_factory):
     loocv_log = run(root, *_stage("loocv"))
     _kill_after(root, "baselines", 1.0)
     run(root, *_stage("baselines"))
-    _kill_after(root, "report", 4.0)
+    _kill_after(root, "report", 2.0)
     assert not (root / "report/report.html").exists()  # killed: no partial report
     run(root, *_stage("report"))
     return root, loocv_log
