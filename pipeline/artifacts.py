@@ -15,10 +15,13 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import torch
+
+if TYPE_CHECKING:  # torch is imported where tensors are read or written: the dashboard's
+    import torch  # tables and the report need only the CSV and JSON readers, and start faster
 
 MANIFEST_COLUMNS = ["patient_id", "infiltration", "target", "included", "reason"]
 PREDICTION_COLUMNS = ["patient_id", "target", "prob", "pred", "fold"]
@@ -128,6 +131,8 @@ class PreprocessedPatient:
 
     def model_input(self, one_hot_mask: bool = False, mask_channel: bool = False) -> torch.Tensor:
         """The network's input: the sequences, plus the mask as extra channel(s) if asked."""
+        import torch
+
         if not mask_channel:
             return self.image
         mask = self.mask.float().unsqueeze(0)
@@ -146,11 +151,15 @@ def full_volume_path(directory: str | os.PathLike, patient_id: str) -> Path:
 
 
 def _save(path: Path, record: dict) -> None:
+    import torch
+
     with atomic_path(path) as tmp:
         torch.save(record, tmp)
 
 
 def _load(path: Path) -> dict:
+    import torch
+
     return torch.load(path, weights_only=True, map_location="cpu")  # never runs pickled code
 
 
@@ -160,6 +169,8 @@ def write_patient(directory: str | os.PathLike, patient: PreprocessedPatient) ->
     Two files so that training reads only the small crop. Plain tensors only, loadable
     without executing code.
     """
+    import torch
+
     _save(full_volume_path(directory, patient.patient_id), {
         "full_image": patient.full_image.half().contiguous(),
         "full_mask": patient.full_mask.to(torch.uint8).contiguous(),

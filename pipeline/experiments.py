@@ -20,6 +20,8 @@ import pandas as pd
 
 ID_COLUMNS = ["experiment", "rev", "parent", "created"]
 DEFAULT_PARAMS_FILE = "params.yaml"
+HEADLINE_METRICS = {"accuracy", "sensitivity", "specificity", "balanced_accuracy", "auc",
+                    "p_value", "permutation_p_value"}
 
 
 def run_exp_show(timeout: float = 120) -> list | None:
@@ -113,6 +115,15 @@ def list_experiments() -> pd.DataFrame:
     frame = experiments_frame(exp_show or [])
     has_experiments = frame["parent"].notna().any()
     return frame if has_experiments else frame.iloc[0:0]
+
+
+def summary_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns worth a first look: identity, params that vary, headline metrics."""
+    varying = [name for name in frame.attrs.get("params", [])
+               if frame[name].astype(str).nunique() > 1]
+    headline = [name for name in frame.attrs.get("metrics", [])
+                if name.rsplit(":", 1)[-1].rsplit(".", 1)[-1] in HEADLINE_METRICS]
+    return ID_COLUMNS + varying + headline
 
 
 def compare_experiments(frame: pd.DataFrame, first: str, second: str) -> pd.DataFrame:

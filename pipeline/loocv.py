@@ -14,7 +14,8 @@ import pandas as pd
 from pipeline import artifacts, paths
 from pipeline.executors import run_local, run_ray, threads_per_job
 from pipeline.fold_cache import FoldJob, file_digest, fold_key
-from pipeline.metrics import describe_single_class, evaluate, mann_whitney_test, roc_points
+from pipeline.metrics import evaluate, mann_whitney_test, roc_points
+from pipeline.results import describe_single_class
 from pipeline.params import input_settings, load_params, train_settings
 from pipeline.splits import Fold, cross_validation_folds
 from pipeline.train import report_line

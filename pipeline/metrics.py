@@ -118,16 +118,6 @@ def permutation_p_value(observed: float | None, null_values) -> float | None:
     return round(float((1 + np.sum(null_values >= observed)) / (1 + len(null_values))), 6)
 
 
-def describe_single_class(name: str, metrics: dict) -> str | None:
-    """A one-line warning when ``metrics`` flags a single predicted class, else None."""
-    if not metrics.get("single_class"):
-        return None
-    label = "positive" if metrics["single_class_predicted"] == 1 else "negative"
-    return (f"WARNING: {name} predicted every patient {label}: it has learned nothing "
-            f"that separates the classes (specificity {metrics['specificity']}, "
-            f"sensitivity {metrics['sensitivity']}).")
-
-
 def roc_points(target, prob):
     """The ROC curve as a frame of ``fpr, tpr, threshold`` (empty with one class)."""
     target = np.asarray(target, dtype=int)

@@ -78,3 +78,13 @@ def results_table(results: dict[str, dict | None], digits: int = 2) -> pd.DataFr
         row["note"] = note
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def describe_single_class(name: str, metrics: dict) -> str | None:
+    """A one-line warning when ``metrics`` flags a single predicted class, else None."""
+    if not metrics.get("single_class"):
+        return None
+    label = "positive" if metrics["single_class_predicted"] == 1 else "negative"
+    return (f"WARNING: {name} predicted every patient {label}: it has learned nothing "
+            f"that separates the classes (specificity {metrics['specificity']}, "
+            f"sensitivity {metrics['sensitivity']}).")

@@ -13,10 +13,10 @@ import pandas as pd
 
 from pipeline import artifacts, paths
 from pipeline.fit import fit, load_examples, predict
-from pipeline.metrics import describe_single_class, evaluate, roc_points
+from pipeline.metrics import evaluate, roc_points
 from pipeline.network import save_network
 from pipeline.params import input_settings, load_params, train_settings
-from pipeline.results import format_interval
+from pipeline.results import describe_single_class, format_interval
 from pipeline.splits import holdout_fold
 
 

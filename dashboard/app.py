@@ -1,0 +1,23 @@
+"""The explorer's entry point: `streamlit run dashboard/app.py` from the repository root.
+
+Only routes; each page lives in ``dashboard/views``.
+"""
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+# `streamlit run` puts dashboard/ on sys.path, not the repository root holding `pipeline`.
+REPOSITORY = str(Path(__file__).resolve().parent.parent)
+if REPOSITORY not in sys.path:
+    sys.path.insert(0, REPOSITORY)
+
+st.set_page_config(page_title="Brainstem infiltration explorer", layout="wide")
+pages = [
+    st.Page("views/cohort.py", title="Cohort and results", icon=":material/groups:", default=True),
+    st.Page("views/patients.py", title="Patients", icon=":material/person_search:"),
+    st.Page("views/training.py", title="Training", icon=":material/show_chart:"),
+    st.Page("views/experiments.py", title="Experiments", icon=":material/science:"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,1 @@
+"""The dashboard's pages (one file each) and the widgets they share."""

@@ -1,0 +1,146 @@
+"""Every page of the dashboard run with Streamlit's AppTest on fake pipeline outputs."""
+
+import pytest
+import torch
+
+from dashboard import data
+from pipeline import artifacts, experiments, paths
+from pipeline.results import format_value
+from tests.dashboard.conftest import PAGES, open_page
+from tests.outputs_factory import write_fake_outputs
+from tests.test_experiments import EXP_SHOW
+
+
+def _texts(elements) -> str:
+    return " ".join(str(element.value) for element in elements)
+
+
+def test_cohort_page_shows_loocv_metrics_and_exclusions(in_outputs):
+    app = open_page()
+    loocv = artifacts.read_metrics(paths.LOOCV_METRICS)
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["LOOCV accuracy"] == format_value(loocv["accuracy"])
+    assert metrics["Included patients"] == "10" and metrics["Excluded"] == "3"
+    excluded = app.table[0].value
+    assert "missing:t2" in excluded.loc["GBM-090", "reason"]
+    results = app.table[1].value
+    assert "Resubstitution (optimistic)" in results.index
+    assert len(app.get("plotly_chart")) >= 5  # confusion matrices, ROC, probabilities, null
+
+
+def test_cohort_page_warns_when_loocv_predicted_one_class(tmp_path, monkeypatch):
+    write_fake_outputs(tmp_path, single_class=True)
+    monkeypatch.chdir(tmp_path)
+    app = open_page()
+    assert "LOOCV predicted every patient positive" in _texts(app.error)
+
+
+def test_patients_page_lists_every_included_patient(in_outputs):
+    app = open_page("views/patients.py")
+    table = app.dataframe[0].value
+    expected = artifacts.included_patients(artifacts.read_manifest(paths.MANIFEST))
+    assert table["patient_id"].tolist() == expected["patient_id"].tolist()
+    assert app.selectbox(key="patient").options[0].startswith("GBM-001 · negative · LOOCV p=")
+    assert "Axial slice" in _texts(app.caption)
+
+
+def test_negatives_missed_by_loocv_take_two_clicks(in_outputs):
+    app = open_page("views/patients.py")
+    app.button_group(key="class_filter").set_value("negative")
+    app.toggle(key="loocv_errors_only").set_value(True).run()
+    loocv = artifacts.read_predictions(paths.LOOCV_PREDICTIONS)
+    missed = loocv[(loocv["target"] == 0) & (loocv["pred"] == 1)]["patient_id"].tolist()
+    assert missed, "the fake outputs should hold a negative that LOOCV missed"
+    assert app.dataframe[0].value["patient_id"].tolist() == missed
+    assert app.selectbox(key="patient").value == missed[0]
+
+
+def _slices_spec(app) -> str:
+    return app.get("plotly_chart")[0].proto.spec
+
+
+def test_slice_slider_and_planes_redraw_the_panels(in_outputs):
+    app = open_page("views/patients.py")
+    slider = app.slider(key="slice-GBM-001-crop-axial")
+    assert (slider.min, slider.max) == (0, 15)
+    before = _slices_spec(app)
+    slider.set_value(2).run()
+    assert _slices_spec(app) != before
+    app.radio(key="view").set_value("full").run()
+    app.radio(key="plane").set_value("sagittal").run()
+    assert app.slider(key="slice-GBM-001-full-sagittal").max == 31
+    assert "Yellow: the model's crop" in _texts(app.caption)
+
+
+def test_viewer_without_the_whole_head_offers_the_crop_only(tmp_path, monkeypatch):
+    write_fake_outputs(tmp_path, n_patients=3)
+    artifacts.full_volume_path(tmp_path / paths.PREPROCESSED, "GBM-001").unlink()
+    monkeypatch.chdir(tmp_path)
+    app = open_page("views/patients.py")
+    assert app.radio(key="view").options == ["model crop"]
+
+
+def test_saliency_on_a_crop_too_small_for_densenet_warns(in_outputs):
+    app = open_page("views/patients.py")
+    app.toggle(key="saliency").set_value(True).run()
+    assert "Grad-CAM could not run" in _texts(app.warning)
+
+
+def test_saliency_overlay_on_a_32_voxel_crop(tmp_path, monkeypatch):
+    torch.manual_seed(0)  # the fake (untrained) model's weights decide whether the map is blank
+    write_fake_outputs(tmp_path, n_patients=6, crop=32)
+    monkeypatch.chdir(tmp_path)
+    app = open_page("views/patients.py")
+    without = _slices_spec(app)
+    app.toggle(key="saliency").set_value(True).run()
+    assert not app.exception and not app.warning
+    assert "Grad-CAM of the positive-class logit at `features." in _texts(app.caption)
+    assert _slices_spec(app) != without
+
+
+def test_training_page_highlights_a_fold(in_outputs):
+    app = open_page("views/training.py")
+    picker = app.selectbox(key="fold")
+    assert picker.options[:2] == ["none", "fold 1: GBM-001"]
+    picker.set_value(2).run()
+    spec = app.get("plotly_chart")[1].proto.spec
+    assert "fold 2 (GBM-002) train loss" in spec
+    assert "min validation loss" in app.get("plotly_chart")[0].proto.spec
+
+
+def test_experiments_page_compares_two(in_outputs, monkeypatch):
+    monkeypatch.setattr(experiments, "run_exp_show", lambda: EXP_SHOW)
+    data.experiments.clear()
+    app = open_page("views/experiments.py")
+    assert app.dataframe[0].value["experiment"].tolist() == ["workspace", "main", "fast-lr"]
+    app.selectbox(key="first").set_value("main").run()
+    comparison = app.dataframe[1].value
+    assert comparison["name"].tolist() == ["lr", "loocv:accuracy"]
+    data.experiments.clear()
+
+
+def test_experiments_page_without_experiments_says_how(in_outputs, monkeypatch):
+    monkeypatch.setattr(experiments, "run_exp_show", lambda: None)
+    data.experiments.clear()
+    app = open_page("views/experiments.py")
+    assert "dvc exp run" in _texts(app.info)
+    data.experiments.clear()
+
+
+@pytest.mark.parametrize("page, command", [
+    ("views/cohort.py", "dvc repro prepare"), ("views/cohort.py", "dvc repro loocv"),
+    ("views/cohort.py", "dvc repro baselines"), ("views/patients.py", "dvc repro prepare"),
+    ("views/training.py", "dvc repro train"), ("views/training.py", "dvc repro loocv")])
+def test_missing_outputs_say_which_command_produces_them(tmp_path, monkeypatch, page, command):
+    monkeypatch.chdir(tmp_path)
+    app = open_page(page)
+    assert command in _texts(app.info)
+
+
+def test_every_page_renders_without_outputs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(experiments, "run_exp_show", lambda: None)
+    data.experiments.clear()
+    for page in PAGES:
+        open_page(page)
+    data.experiments.clear()
