@@ -20,15 +20,24 @@ def threads_per_job(jobs: int) -> int:
     return max(1, (os.cpu_count() or 1) // jobs)
 
 
+def _cached_first(jobs_to_run: list[FoldJob]) -> tuple[list[dict], list[FoldJob]]:
+    """Results of the folds already finished, and the jobs still to run."""
+    cached = [result for result in map(cached_result, jobs_to_run) if result is not None]
+    pending = [job for job in jobs_to_run if cached_result(job) is None]
+    return [{**result, "cached": True} for result in cached], pending
+
+
 def run_local(jobs_to_run: list[FoldJob], jobs: int) -> Iterator[dict]:
     """Runs fold jobs here (``jobs`` = 1) or in ``jobs`` spawned processes."""
-    if jobs <= 1:
-        for job in jobs_to_run:
+    cached, pending = _cached_first(jobs_to_run)
+    yield from cached
+    if jobs <= 1 or len(pending) <= 1:
+        for job in pending:
             yield run_fold(job)
         return
     context = multiprocessing.get_context("spawn")  # never fork a process holding torch threads
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(run_fold, job) for job in jobs_to_run]
+        futures = [pool.submit(run_fold, job) for job in pending]
         for future in as_completed(futures):
             yield future.result()
 
@@ -42,10 +51,8 @@ def run_ray(jobs_to_run: list[FoldJob], jobs: int, address: str | None) -> Itera
     """
     import ray
 
-    for job in jobs_to_run:  # cached folds need no cluster at all
-        if cached_result(job) is not None:
-            yield run_fold(job)
-    pending_jobs = [job for job in jobs_to_run if cached_result(job) is None]
+    cached, pending_jobs = _cached_first(jobs_to_run)  # cached folds need no cluster at all
+    yield from cached
     if not pending_jobs:
         return
     _start_ray(address or os.environ.get("RAY_ADDRESS"))
