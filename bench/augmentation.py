@@ -1,0 +1,117 @@
+"""Augmentation cost per volume for each transform of ``pipeline/augment.py``, forced on (p=1).
+
+Each transform is applied as ``VolumeDataset`` applies it (a ``ScalarImage`` around the
+4-channel crop), at the default and the study-scale crop, with torch's threads as the
+pipeline runs them and on one thread. The reference is what a volume costs in the bare
+training step at the same crop, so the ratio reads as "share of a training step".
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+import torchio as tio
+
+from bench import floor
+from bench.context import Context
+from bench.figure import Figure, Section
+from bench.threads import one_thread
+from bench.timing import load_average, seconds_of
+from pipeline.augment import _TRANSFORMS, augmentation
+
+
+def transform_seconds(transform, image: torch.Tensor, repeats: int) -> float:
+    """Seconds of one call on ``image``: the fastest of ``repeats`` after a warm-up call.
+
+    The fastest, because other jobs on the machine can only add time to the same work.
+    """
+    return min(seconds_of(lambda: transform(tio.ScalarImage(tensor=image)).data, repeats))
+
+
+def costs_at(crop: int, channels: int, repeats: int) -> dict[str, dict[str, float]]:
+    """Seconds per volume of every transform at ``crop``^3: ``{name: {"pipeline", "one_thread"}}``."""
+    image = torch.rand(channels, crop, crop, crop, generator=torch.Generator().manual_seed(0))
+    costs = {}
+    for name, build in _TRANSFORMS.items():
+        transform = build(1.0)
+        pipeline_threads = transform_seconds(transform, image, repeats)
+        with one_thread():
+            single = transform_seconds(transform, image, repeats)
+        costs[name] = {"pipeline": pipeline_threads, "one_thread": single}
+    return costs
+
+
+def one_copy(probabilities: dict[str, float]) -> tio.Compose | None:
+    """The configured pipeline copying the volume once per draw, not once per transform."""
+    composed = augmentation(probabilities)
+    for transform in composed.transforms if composed is not None else []:
+        transform.copy = False  # the Compose around them still copies, once
+    return composed
+
+
+def draw_seconds(probabilities: dict[str, float], image: torch.Tensor, draws: int,
+                 passes: int) -> dict[str, float]:
+    """Mean seconds per volume of the configured pipeline, as configured and with one copy.
+
+    Both see the same random draws (seeded per draw); each draw keeps the fastest of
+    ``passes`` passes, so the two are compared on identical work.
+    """
+    variants = {"configured": augmentation(probabilities), "one copy": one_copy(probabilities)}
+    best = {name: [float("inf")] * draws for name in variants}
+    for _ in range(passes):
+        for draw in range(draws):
+            for name, transform in variants.items():
+                torch.manual_seed(draw)
+                started = time.perf_counter()
+                transform(tio.ScalarImage(tensor=image))
+                best[name][draw] = min(best[name][draw], time.perf_counter() - started)
+    return {name: sum(times) / draws for name, times in best.items()}
+
+
+def expected_cost(costs: dict[str, dict[str, float]], probabilities: dict[str, float],
+                  key: str) -> float:
+    """Mean seconds per volume of the configured pipeline: each transform's cost times its p."""
+    return sum(probabilities.get(name, 0) * cost[key] for name, cost in costs.items())
+
+
+def measure(context: Context) -> Section:
+    """Per-transform figures at both crops, each against the bare step per volume."""
+    settings = context.settings
+    section = Section("Augmentation cost per volume (each transform forced on, p=1)")
+    probabilities = settings.params["augment"]
+    section.details["load_before"] = load_average()
+    for crop, repeats in ((settings.default_crop, settings.repeats + 2),
+                          (settings.study_crop, settings.repeats)):
+        costs = costs_at(crop, settings.channels, repeats)
+        step = floor.seconds_per_volume(settings.channels, crop, settings.batch_size,
+                                        settings.params["lr"], max(1, settings.repeats - 1))
+        for name, cost in costs.items():
+            section.figures.append(Figure(
+                f"{name}, {crop}^3", cost["pipeline"] * 1e3, "ms/volume",
+                "bare training step per volume", step * 1e3,
+                note=f"on one thread: {cost['one_thread'] * 1e3:.1f} ms"))
+        expected = {key: expected_cost(costs, probabilities, key) for key in ("pipeline", "one_thread")}
+        image = torch.rand(settings.channels, crop, crop, crop)
+        drawn = draw_seconds(probabilities, image, draws=max(12, 40 * 32**3 // crop**3), passes=2)
+        section.figures += [
+            Figure(f"configured augmentation (params p), {crop}^3", drawn["configured"] * 1e3,
+                   "ms/volume", "bare training step per volume", step * 1e3,
+                   note=f"mean over seeded draws; sum of p x cost above: "
+                        f"{expected['pipeline'] * 1e3:.1f} ms, on one thread "
+                        f"{expected['one_thread'] * 1e3:.1f} ms"),
+            Figure(f"same, copying the volume once per draw, {crop}^3", drawn["one copy"] * 1e3,
+                   "ms/volume", "as configured", drawn["configured"] * 1e3,
+                   note="children with copy=False inside the copying Compose (same draws)"),
+        ]
+        section.details[f"{crop}"] = {"seconds": costs, "expected_seconds": expected,
+                                      "drawn_seconds": drawn, "bare_step_seconds_per_volume": step}
+        dearest = max(costs, key=lambda n: probabilities.get(n, 0) * costs[n]["pipeline"])
+        section.findings.append(
+            f"At {crop}^3 the configured augmentation costs {drawn['configured'] * 1e3:.1f} ms per "
+            f"volume, {drawn['configured'] / step:.0%} of a bare training step per volume "
+            f"({drawn['one copy'] * 1e3:.1f} ms copying once per draw). Dearest in expectation: "
+            f"{dearest} ({probabilities.get(dearest, 0) * costs[dearest]['pipeline'] * 1e3:.1f} ms "
+            f"per volume).")
+    section.details["load_after"] = load_average()
+    return section

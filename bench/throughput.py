@@ -1,0 +1,216 @@
+"""Training throughput of the real loop (``pipeline.fit.fit``) against the bare floor.
+
+Counted as training time: from each epoch's start to the end of its last training batch,
+so data loading and augmentation (``num_workers=0``: in the main process), the Lightning
+step and its logging are in; validation, checkpointing, DVCLive's epoch-end writes and
+Lightning's set-up are reported apart. Both loops count every epoch but the first (a fresh
+network's first steps pay one-off allocation, in both loops alike).
+
+Each repeat runs the floor and the real loop back to back. Both are seeded, so batch k
+holds the same volumes and the same augmentation draws in every repeat: other jobs on the
+machine can only add time to it, and the headline figure takes, per batch, the fastest of
+the repeats. Medians of the repeats and CPU seconds of this process are shown beside it.
+
+As evidence of where the time goes, the same comparison runs with augmentation off, with
+the augmentation on one torch thread (the candidate fix) and with ``num_workers=1``
+(augmentation in a worker process, beside the compute threads).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import tempfile
+import time
+from collections.abc import Callable
+
+import torch
+
+from bench import gpu
+from bench.context import Context
+from bench.figure import Figure, Section, overhead, pending_gpu
+from bench.fit_probes import StepTimes, augmentation_on_one_thread, timed_trainer
+from bench.floor import BareLoop
+from bench.timing import load_average, median
+from pipeline.fit import TrainSettings, fit
+
+TARGET = 1.15  # issue 6: the real loop at most 1.15x the floor on the 2-core CPU
+
+
+def real_run(train, validation, settings: TrainSettings) -> dict:
+    """One ``fit``: per-batch times of the steady epochs, and what the rest of fit took."""
+    timer = StepTimes()
+    with tempfile.TemporaryDirectory(prefix="bench-live-") as live_dir, timed_trainer(timer), \
+            gpu.GpuMonitor() as monitor:
+        started = time.perf_counter()
+        fit(train, validation, settings, live_dir)
+        total = time.perf_counter() - started
+    first, steady = timer.epochs[0], timer.epochs[1:] or timer.epochs
+    every_batch = [batch for epoch in timer.epochs for batch in epoch["batches"]]
+    return {"batches": [batch for epoch in steady for batch in epoch["batches"]],
+            "cpu_seconds": sum(epoch["cpu"] for epoch in steady),
+            "first_epoch_seconds": sum(b["wait"] + b["step"] for b in first["batches"]),
+            "validation_seconds": sum(epoch["validation"] for epoch in timer.epochs),
+            "all_volumes": sum(batch["volumes"] for batch in every_batch),
+            "all_train_seconds": sum(b["wait"] + b["step"] for b in every_batch),
+            "total_seconds": total, "epochs": len(timer.epochs), "gpu": monitor.to_dict()}
+
+
+def bare_run(train, settings: TrainSettings, epochs: int) -> dict:
+    """The floor on the same training volumes for the same epochs; the same ones counted."""
+    images = torch.stack([example.image for example in train])
+    targets = torch.tensor([example.target for example in train])
+    loop = BareLoop(images, targets, settings.batch_size, settings.lr, settings.seed)
+    timed = []
+    with gpu.GpuMonitor() as monitor:
+        for _ in range(epochs):
+            cpu_started = time.process_time()
+            timed.append((loop.epoch(), time.process_time() - cpu_started))
+    steady = timed[1:] or timed
+    return {"batches": [{"volumes": volumes, "wait": 0.0, "step": seconds}
+                        for batches, _ in steady for volumes, seconds in batches],
+            "cpu_seconds": sum(cpu for _, cpu in steady),
+            "first_epoch_seconds": sum(seconds for _, seconds in timed[0][0]),
+            "gpu": monitor.to_dict()}
+
+
+def compare(train, validation, settings: TrainSettings, repeats: int,
+            patch: Callable = contextlib.nullcontext) -> dict[str, list[dict]]:
+    """``repeats`` pairs of (floor, real loop) back to back, after a warm-up of the floor."""
+    bare_run(train, settings, 2)  # warm-up: allocator, oneDNN kernels
+    runs: dict[str, list[dict]] = {"bare": [], "real": []}
+    for _ in range(repeats):
+        runs["bare"].append(bare_run(train, settings, settings.max_epochs))
+        with patch():
+            runs["real"].append(real_run(train, validation, settings))
+    return runs
+
+
+def ablations(settings: TrainSettings) -> dict[str, tuple[TrainSettings, Callable]]:
+    """The real loop changed one way each, as evidence of where its time goes."""
+    unchanged = contextlib.nullcontext
+    return {"augmentation off": (dataclasses.replace(
+                settings, augment={name: 0 for name in settings.augment}), unchanged),
+            "augmentation on one thread (candidate fix)": (settings, augmentation_on_one_thread),
+            "num_workers=1": (dataclasses.replace(settings, num_workers=1), unchanged)}
+
+
+def measure(context: Context) -> Section:
+    """The configured loop against the floor, then each ablation against its own floor."""
+    settings = context.settings
+    examples = context.examples(settings.default_crop,
+                                settings.train_volumes + settings.validation_volumes)
+    train, validation = examples[:settings.train_volumes], examples[settings.train_volumes:]
+    configured = settings.train_settings(settings.epochs)
+    load_before = load_average()
+    comparisons = {"pipeline": compare(train, validation, configured, settings.repeats)}
+    if settings.ablations:
+        repeats = max(1, settings.repeats - 1)
+        for name, (variant, patch) in ablations(configured).items():
+            comparisons[name] = compare(train, validation, variant, repeats, patch)
+    section = summarise(comparisons)
+    section.details.update(load_before=load_before, load_after=load_average(),
+                           crop=settings.default_crop, train_volumes=len(train),
+                           validation_volumes=len(validation), epochs=settings.epochs,
+                           repeats=settings.repeats, comparisons=comparisons)
+    return section
+
+
+# --- summaries --------------------------------------------------------------------------
+
+
+def fastest(runs: list[dict], part: str = "both") -> float:
+    """Sum over batch positions of the fastest repeat's seconds (``wait``, ``step`` or both)."""
+    def seconds(batch):
+        return batch["wait"] + batch["step"] if part == "both" else batch[part]
+    return sum(min(seconds(run["batches"][k]) for run in runs)
+               for k in range(min(len(run["batches"]) for run in runs)))
+
+
+def volumes(run: dict) -> int:
+    return sum(batch["volumes"] for batch in run["batches"])
+
+
+def typical(runs: list[dict]) -> float:
+    """Median over repeats of volumes per second."""
+    return median(volumes(run) / sum(b["wait"] + b["step"] for b in run["batches"]) for run in runs)
+
+
+def overhead_ratio(comparison: dict[str, list[dict]]) -> float:
+    """Floor rate over real-loop rate, each from its fastest repeat per batch."""
+    real, bare = comparison["real"], comparison["bare"]
+    return (volumes(bare[0]) / fastest(bare)) / (volumes(real[0]) / fastest(real))
+
+
+def summarise(comparisons: dict[str, dict[str, list[dict]]]) -> Section:
+    """Figures and findings from the comparisons."""
+    real, bare = comparisons["pipeline"]["real"], comparisons["pipeline"]["bare"]
+    batches = len(real[0]["batches"])
+    real_rate, bare_rate = volumes(real[0]) / fastest(real), volumes(bare[0]) / fastest(bare)
+    wait, step, bare_step = (fastest(real, "wait") / batches, fastest(real, "step") / batches,
+                             fastest(bare) / batches)
+    train_epoch = fastest(real) / (real[0]["epochs"] - 1 or 1)
+    ratio = bare_rate / real_rate
+    figures = [
+        overhead("training throughput, real loop", real_rate, "volumes/s",
+                 "bare PyTorch loop (floor)", bare_rate, target=f"<= {TARGET}x",
+                 holds=ratio <= TARGET, note=f"per batch, fastest of {len(real)} repeats; "
+                 "training batches incl. data loading"),
+        overhead("same, medians of the repeats", typical(real), "volumes/s",
+                 "bare PyTorch loop (floor)", typical(bare), note="as loaded as the machine was"),
+        overhead("same, in CPU seconds of this process",
+                 median(volumes(r) / r["cpu_seconds"] for r in real), "volumes/CPU-s",
+                 "bare PyTorch loop (floor)", median(volumes(r) / r["cpu_seconds"] for r in bare),
+                 note="medians; time other jobs take is not counted"),
+        Figure("waiting for data, per batch", wait, "s", "training step, per batch", step,
+               note=f"{wait / (wait + step):.1%} of training time spent before a batch is ready"),
+        Figure("training step inside Lightning, per batch", step, "s",
+               "bare loop step, per batch", bare_step, note="forward, backward, Adam, logging"),
+        Figure("first epoch of a fit (fresh network)", median(r["first_epoch_seconds"] for r in real),
+               "s", "first epoch of the bare loop", median(r["first_epoch_seconds"] for r in bare),
+               note="one-off per fit; not in the throughput above"),
+        Figure("validation, per epoch", median(r["validation_seconds"] / r["epochs"] for r in real),
+               "s", "training, per epoch", train_epoch),
+        Figure("checkpoint, DVCLive, Lightning set-up, per epoch",
+               median((r["total_seconds"] - r["all_train_seconds"] - r["validation_seconds"])
+                      / r["epochs"] for r in real), "s", "training, per epoch", train_epoch),
+        overhead("end-to-end throughput (all of fit)",
+                 median(r["all_volumes"] / r["total_seconds"] for r in real), "volumes/s",
+                 "bare PyTorch loop (floor)", bare_rate,
+                 note="everything fit does: first epoch, validation, set-up included"),
+    ]
+    for name, comparison in list(comparisons.items())[1:]:
+        runs = comparison["real"]
+        figures.append(overhead(
+            f"training throughput, {name}", volumes(runs[0]) / fastest(runs), "volumes/s",
+            "bare loop beside it", volumes(comparison["bare"][0]) / fastest(comparison["bare"]),
+            note=f"fastest of {len(runs)} per batch"))
+    figures += gpu_figures(real)
+    section = Section("Training throughput: real loop vs bare floor", figures)
+    section.findings = findings(comparisons, ratio, wait, step, bare_step)
+    return section
+
+
+def gpu_figures(real: list[dict]) -> list[Figure]:
+    """GPU busy share and peak memory of the real loop; pending on a CPU-only machine."""
+    if not gpu.available():
+        return [pending_gpu("GPU busy, real loop", "%"),
+                pending_gpu("peak GPU memory, real loop", "GiB")]
+    busy = [run["gpu"]["busy_percent"] for run in real if run["gpu"]["busy_percent"] is not None]
+    peak = max(run["gpu"]["peak_bytes"] or 0 for run in real) / 2**30
+    return [Figure("GPU busy, real loop", median(busy) if busy else None, "%",
+                   target=">= 80", holds=bool(busy) and median(busy) >= 80,
+                   note="" if busy else "no NVML: utilisation unknown"),
+            Figure("peak GPU memory, real loop", peak, "GiB")]
+
+
+def findings(comparisons: dict, ratio: float, wait: float, step: float,
+             bare_step: float) -> list[str]:
+    """Where the real loop's extra time per batch goes, and what the ablations show."""
+    lines = [f"Real loop {ratio:.2f}x the floor. Per batch: the step inside Lightning takes "
+             f"{step / bare_step:.2f}x the bare step ({step:.3f} s against {bare_step:.3f} s); "
+             f"waiting for data (augmentation, collation) adds {wait:.3f} s, "
+             f"{wait / bare_step:.0%} of a bare step."]
+    lines += [f"With {name}: {overhead_ratio(comparison):.2f}x the floor run beside it."
+              for name, comparison in list(comparisons.items())[1:]]
+    return lines
