@@ -60,6 +60,22 @@ def figure_rows(figures: list[dict]) -> list[str]:
     return lines
 
 
+CONTENTION = 1.5  # default threads this much slower than one thread: other jobs disturbed the run
+
+
+def contention_warning(results: dict) -> list[str]:
+    """A warning when the CPU-threads section shows other processes fighting for the cores."""
+    figures = results["sections"].get("threads", {}).get("figures", [])
+    default = next((f for f in figures if f["name"].endswith("as the pipeline runs")), None)
+    if not default or (default["ratio"] or 0) < CONTENTION:
+        return []
+    return ["", f"**Disturbed run.** While it ran, other processes competed for the CPUs: a bare "
+            f"training step with torch's default threads took {default['ratio']:.1f}x the time of "
+            f"one thread (CPU-threads section). Wall-clock training figures (throughput, LOOCV) "
+            f"are then dominated by that contention; re-run on a quiet machine, or with "
+            f"`OMP_WAIT_POLICY=PASSIVE python -m bench` for steadier (but different) figures."]
+
+
 def render(results: dict) -> str:
     """The whole Markdown page from a results dictionary (as written to results.json)."""
     settings = results["settings"]
@@ -74,6 +90,7 @@ def render(results: dict) -> str:
         "", f"OpenMP wait policy of the bench and its child processes: "
         f"`{results.get('omp_wait_policy') or 'unset (libgomp default: spin, then sleep)'}`, "
         f"as the pipeline runs, except where the CPU-threads section sets it otherwise.",
+        *contention_warning(results),
         "", "## Machine", "", *machine_table(results["machine"], results["load"]),
         "", "## Targets (issue 6, on this CPU)", "", *targets_table(results["targets"]),
     ]

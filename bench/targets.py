@@ -79,7 +79,7 @@ def expected_overhead(sections: dict) -> float | None:
 def default_peaks(sections: dict) -> dict[str, float]:
     """Peak memory (GiB) of every default-scale process measured: what make run runs."""
     names = ["prepare, default", "one training process, default",
-             "peak memory of the LOOCV process tree, jobs=1", "LOOCV process, jobs=1, all"]
+             "peak memory of the LOOCV process tree, jobs=1"]
     found = {}
     for section in ("memory", "loocv"):
         for name in names:
