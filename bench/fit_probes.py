@@ -1,8 +1,9 @@
 """Instruments for ``pipeline.fit.fit`` that leave its loop untouched.
 
 ``StepTimes`` is a Lightning callback timing each training batch and the wait before it;
-``timed_trainer`` adds it to the Trainer ``fit`` builds; ``augmentation_on_one_thread``
-makes ``fit`` run its augmentation on one thread (a candidate fix, measured).
+``timed_trainer`` adds it to the Trainer ``fit`` builds; ``augmentation_on_all_threads``
+makes ``fit`` run its augmentation on all of torch's threads (how it ran before it was kept
+to one thread: the ablation that shows what that fix is worth).
 """
 
 from __future__ import annotations
@@ -14,14 +15,16 @@ from lightning.pytorch.callbacks import Callback
 
 import pipeline.fit as fit_module
 from bench import gpu
-from bench.threads import one_thread
+from pipeline.data import VolumeDataset
 
 
 class StepTimes(Callback):
     """Per epoch: the wait before each training batch (data), the batch itself, validation.
 
-    With ``num_workers=0`` the loader runs between one batch's end and the next one's
-    start, so that gap is the time spent waiting for data (augmentation, collation).
+    The gap between one batch's end and the next one's start is the time the step waited
+    for data: with ``num_workers=0`` the part of the next batch's augmentation that the
+    background thread had not finished while the previous step ran, and all of it for
+    an epoch's first batch.
     """
 
     def __init__(self):
@@ -65,29 +68,12 @@ def timed_trainer(callback: Callback):
         fit_module._trainer = original
 
 
-class _OnOneThread:
-    """A transform run with torch limited to one thread (small FFTs and element-wise ops on
-    one crop gain nothing from a second thread, and waiting for it costs)."""
-
-    def __init__(self, transform):
-        self.transform = transform
-
-    def __call__(self, data):
-        with one_thread():
-            return self.transform(data)
-
-
 @contextlib.contextmanager
-def augmentation_on_one_thread():
-    """``fit`` builds its augmentation wrapped to run on one thread (the candidate fix)."""
-    original = fit_module.augmentation
-
-    def wrapped(probabilities):
-        transform = original(probabilities)
-        return None if transform is None else _OnOneThread(transform)
-
-    fit_module.augmentation = wrapped
+def augmentation_on_all_threads():
+    """``fit``'s augmentation on all of torch's threads, as before it was kept to one."""
+    original = VolumeDataset.augmentation_threads
+    VolumeDataset.augmentation_threads = None
     try:
         yield
     finally:
-        fit_module.augmentation = original
+        VolumeDataset.augmentation_threads = original

@@ -1,4 +1,10 @@
-"""Preprocessed patients as PyTorch datasets: in memory, augmented on the fly for training."""
+"""Preprocessed patients as PyTorch datasets: in memory, augmented on the fly for training.
+
+Without worker processes (``num_workers: 0``, the CPU default) the next training batch is
+augmented in a background thread (MONAI's ``ThreadDataLoader``) while the current one
+trains, so the step rarely waits for data. Only that thread draws random numbers during
+an epoch, so the draws, and the run, stay reproducible.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,10 @@ from dataclasses import dataclass
 import lightning as L
 import torch
 import torchio as tio
+from monai.data import ThreadDataLoader
 from torch.utils.data import DataLoader, Dataset
+
+from pipeline.threads import torch_threads
 
 
 @dataclass(frozen=True)
@@ -21,7 +30,17 @@ class Example:
 
 
 class VolumeDataset(Dataset):
-    """Model inputs held in memory; ``transform`` (TorchIO) is applied per draw."""
+    """Model inputs held in memory; ``transform`` (TorchIO) is applied per draw.
+
+    The transform runs on ``augmentation_threads`` torch threads (None: the pool as it is).
+    One by default, as in a DataLoader worker process: the element-wise work and small FFTs
+    of one crop gain nothing from more threads, and on the default crop they run faster on
+    one than on two (``make bench`` measures both ways). The limit is set in the thread that
+    augments; with torch's OpenMP pool it is that thread's own, so the training step in the
+    main thread keeps every core.
+    """
+
+    augmentation_threads: int | None = 1
 
     def __init__(self, examples: Sequence[Example], transform: tio.Transform | None = None):
         self.examples = list(examples)
@@ -34,7 +53,8 @@ class VolumeDataset(Dataset):
         example = self.examples[index]
         image = example.image
         if self.transform is not None:
-            image = self.transform(tio.ScalarImage(tensor=image)).data
+            with torch_threads(self.augmentation_threads):
+                image = self.transform(tio.ScalarImage(tensor=image)).data
         return image.float(), torch.tensor([float(example.target)])
 
 
@@ -49,15 +69,19 @@ class VolumeDataModule(L.LightningDataModule):
         self.batch_size, self.val_batch_size = batch_size, val_batch_size
         self.num_workers = num_workers
 
-    def _loader(self, dataset: Dataset, batch_size: int, shuffle: bool) -> DataLoader:
+    def _loader(self, dataset: Dataset, batch_size: int, shuffle: bool,
+                loader: type[DataLoader] = DataLoader) -> DataLoader:
         # A training batch of one cannot be batch-normalised: drop such a remainder.
         drop_last = shuffle and len(dataset) % batch_size == 1
-        return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
-                          num_workers=self.num_workers, pin_memory=torch.cuda.is_available(),
-                          persistent_workers=self.num_workers > 0)
+        return loader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
+                      num_workers=self.num_workers, pin_memory=torch.cuda.is_available(),
+                      persistent_workers=self.num_workers > 0)
 
     def train_dataloader(self) -> DataLoader:
-        return self._loader(VolumeDataset(self.train, self.transform), self.batch_size, True)
+        # Worker processes already prepare batches ahead; without them a thread does.
+        loader = DataLoader if self.num_workers else ThreadDataLoader
+        return self._loader(VolumeDataset(self.train, self.transform), self.batch_size, True,
+                            loader)
 
     def val_dataloader(self) -> DataLoader:
         return self._loader(VolumeDataset(self.validation), self.val_batch_size, False)

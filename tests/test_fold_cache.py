@@ -61,3 +61,18 @@ def test_an_unfinished_fold_leaves_no_result(jobs, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         run_fold(jobs[0])
     assert not jobs[0].result_path.exists()
+
+
+def test_a_finished_fold_leaves_no_model_in_memory(jobs):
+    import gc
+
+    from pipeline.classifier import InfiltrationClassifier
+
+    gc.collect()
+    gc.disable()  # only run_fold's own collection may free the fold's model
+    try:
+        run_fold(jobs[0])
+        alive = [o for o in gc.get_objects() if type(o) is InfiltrationClassifier]
+    finally:
+        gc.enable()
+    assert alive == []
