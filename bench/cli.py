@@ -2,7 +2,8 @@
 
 Options: ``--quick`` (fewer repeats and ablations, about half the time), ``--only NAME ...``
 (a subset), ``--cohort DIR`` (an existing cohort instead of writing the built-in one),
-``--output-dir DIR``, and sizes for tests (``--crops``, ``--batch-size``, ``--repeats``).
+``--output-dir DIR``, ``--gpu-jobs`` and ``--gpu-workers`` (the study-scale LOOCV on a GPU),
+and sizes for tests (``--crops``, ``--batch-size``, ``--repeats``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import traceback
 from pathlib import Path
 
 from bench import (augmentation, cpu_threads, flops, loocv_folds, machine, memory, prepare_cost,
-                   repro, throughput)
+                   repro, study_loocv, throughput)
 from bench.context import BenchSettings, Context
 from bench.report import render
 from bench.targets import evaluate
@@ -30,7 +31,7 @@ from pipeline.params import load_params
 MEASUREMENTS = {
     "prepare": prepare_cost, "repro": repro, "threads": cpu_threads, "flops": flops,
     "augmentation": augmentation, "throughput": throughput, "loocv": loocv_folds,
-    "memory": memory,
+    "memory": memory, "study_loocv": study_loocv,
 }
 OUTPUT_DIR = Path(__file__).resolve().parent
 
@@ -48,6 +49,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="crop sides in voxels (default: params' crop_voxels and 64)")
     parser.add_argument("--batch-size", type=int, help="training batch size (default: params)")
     parser.add_argument("--repeats", type=int, help="repeats per timing (default 3, quick 1)")
+    parser.add_argument("--gpu-jobs", type=int, help="folds at once in the GPU's study-scale "
+                        "LOOCV (default 4)")
+    parser.add_argument("--gpu-workers", type=int, help="DataLoader workers per fold there "
+                        "(default: the CPU's cores shared out)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
     return parser.parse_args(argv)
 
@@ -61,6 +66,10 @@ def bench_settings(args: argparse.Namespace, params: dict) -> BenchSettings:
                  "cohort_sizes": (4, 8), "ablations": False} if args.quick else {}
     if args.repeats:
         overrides["repeats"] = args.repeats
+    if args.gpu_jobs:
+        overrides["gpu_jobs"] = args.gpu_jobs
+    if args.gpu_workers is not None:
+        overrides["gpu_workers"] = args.gpu_workers
     return BenchSettings(params=params, default_crop=default_crop, study_crop=study_crop,
                          **overrides)
 

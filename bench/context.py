@@ -35,6 +35,9 @@ class BenchSettings:
     loocv_epochs: int = 2
     cohort_sizes: tuple[int, ...] = (4, 8, 16)
     ablations: bool = True
+    study_epochs: int = 100  # the README's study scale: early stopping (patience 2) ends folds
+    gpu_jobs: int = 4  # folds trained at once on one GPU
+    gpu_workers: int | None = None  # DataLoader workers per fold; None: the cores shared out
 
     @property
     def crop_mm(self) -> float:

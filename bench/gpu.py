@@ -1,4 +1,9 @@
-"""GPU utilisation and peak GPU memory while a block runs; inert on a CPU-only machine."""
+"""GPU utilisation and peak GPU memory while a block runs; inert on a CPU-only machine.
+
+Utilisation and the device's used memory come from NVML (``nvidia-ml-py``, in
+requirements.txt): they cover every process on the GPU, so several folds trained at once
+in worker processes are measured together.
+"""
 
 from __future__ import annotations
 
@@ -25,10 +30,19 @@ def utilisation_percent() -> float | None:
         return None
 
 
-class GpuMonitor:
-    """Samples utilisation in a thread and reads ``max_memory_allocated`` at the end.
+def device_memory_used() -> int | None:
+    """Bytes in use on the GPU by all processes (NVML), or None if unknown."""
+    try:
+        return int(torch.cuda.device_memory_used())
+    except Exception:  # noqa: BLE001 - as above
+        return None
 
-    ``busy_percent`` and ``peak_bytes`` stay None on a machine without CUDA.
+
+class GpuMonitor:
+    """Samples utilisation and device memory in a thread; reads ``max_memory_allocated`` at the end.
+
+    ``busy_percent``, ``peak_bytes`` (this process's tensors) and ``peak_device_bytes``
+    (all processes, with CUDA contexts and caches) stay None on a machine without CUDA.
     """
 
     def __init__(self, interval_seconds: float = 0.1):
@@ -36,6 +50,7 @@ class GpuMonitor:
         self.samples: list[float] = []
         self.busy_percent: float | None = None
         self.peak_bytes: int | None = None
+        self.peak_device_bytes: int | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -49,9 +64,11 @@ class GpuMonitor:
 
     def _sample(self) -> None:
         while not self._stop.wait(self.interval_seconds):
-            value = utilisation_percent()
+            value, used = utilisation_percent(), device_memory_used()
             if value is not None:
                 self.samples.append(value)
+            if used is not None:
+                self.peak_device_bytes = max(used, self.peak_device_bytes or 0)
 
     def __exit__(self, *exc) -> None:
         if self._thread is None:
@@ -65,4 +82,4 @@ class GpuMonitor:
 
     def to_dict(self) -> dict:
         return {"busy_percent": self.busy_percent, "peak_bytes": self.peak_bytes,
-                "samples": len(self.samples)}
+                "peak_device_bytes": self.peak_device_bytes, "samples": len(self.samples)}

@@ -115,22 +115,29 @@ def train_task(arguments: dict) -> dict:
     return {"seconds": time.perf_counter() - started, "gpu": monitor.to_dict()}
 
 
-def loocv_task(arguments: dict) -> dict:
-    """The first folds of the real LOOCV jobs through ``run_local``, then again (all cached)."""
+def _fold_jobs(arguments: dict):
+    """The real LOOCV jobs of the project (the first ``folds``, or all), cached under ``cache_root``."""
     from pipeline import loocv
-    from pipeline.executors import run_local
 
     os.chdir(arguments["project"])  # the stage's paths are relative to the project root
     params = arguments["params"]
     patient_ids, targets = loocv.cohort()
-    folds = loocv.cv_folds(params, patient_ids, targets)[:arguments["folds"]]
+    all_folds = loocv.cv_folds(params, patient_ids, targets)
     jobs = [dataclasses.replace(job, cache_dir=str(Path(arguments["cache_root"])
                                                    / Path(job.cache_dir).name))
-            for job in loocv.build_jobs(params, folds, targets)]
+            for job in loocv.build_jobs(params, all_folds[:arguments.get("folds")], targets)]
+    return jobs, len(patient_ids), len(all_folds)
+
+
+def loocv_task(arguments: dict) -> dict:
+    """The first folds of the real LOOCV jobs through ``run_local``, then again (all cached)."""
+    from pipeline.executors import run_local
+
+    jobs, patients, total_folds = _fold_jobs(arguments)
     runs = {}
     for name in ("trained", "cached"):
         started, results, arrivals, resident = time.perf_counter(), [], [], []
-        for result in run_local(jobs, params["loocv"]["jobs"]):
+        for result in run_local(jobs, arguments["params"]["loocv"]["jobs"]):
             results.append(result)
             arrivals.append(time.perf_counter() - started)
             resident.append(psutil.Process().memory_info().rss)
@@ -139,8 +146,22 @@ def loocv_task(arguments: dict) -> dict:
                       "arrivals": arrivals, "rss_after_each_fold": resident,
                       "fold_seconds": [result["seconds"] for result in results],
                       "best_epochs": [result["best_epoch"] for result in results]}
-    return {"runs": runs, "patients": len(patient_ids), "total_folds": len(
-        loocv.cv_folds(params, patient_ids, targets))}
+    return {"runs": runs, "patients": patients, "total_folds": total_folds}
+
+
+def all_folds_task(arguments: dict) -> dict:
+    """Every fold of the real LOOCV through ``run_local``, the GPU sampled all along."""
+    from bench.gpu import GpuMonitor
+    from pipeline.executors import run_local
+
+    jobs, patients, total_folds = _fold_jobs(arguments)
+    started, results = time.perf_counter(), []
+    with GpuMonitor() as monitor:
+        for result in run_local(jobs, arguments["params"]["loocv"]["jobs"]):
+            results.append({key: result[key] for key in ("fold", "seconds", "best_epoch",
+                                                         "probabilities", "cached")})
+    return {"seconds": time.perf_counter() - started, "patients": patients,
+            "total_folds": total_folds, "folds": results, "gpu": monitor.to_dict()}
 
 
 def steps_task(arguments: dict) -> dict:
@@ -161,7 +182,8 @@ def steps_task(arguments: dict) -> dict:
     return {"threads": torch.get_num_threads(), "seconds": seconds}
 
 
-TASKS = {"prepare": prepare_task, "train": train_task, "loocv": loocv_task, "steps": steps_task}
+TASKS = {"prepare": prepare_task, "train": train_task, "loocv": loocv_task,
+         "all_folds": all_folds_task, "steps": steps_task}
 
 
 def high_water_bytes() -> int:

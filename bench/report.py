@@ -92,7 +92,7 @@ def render(results: dict) -> str:
         f"as the pipeline runs, except where the CPU-threads section sets it otherwise.",
         *contention_warning(results),
         "", "## Machine", "", *machine_table(results["machine"], results["load"]),
-        "", "## Targets (issue 6, on this CPU)", "", *targets_table(results["targets"]),
+        "", "## Targets (issue 6)", "", *targets_table(results["targets"]),
     ]
     for name, section in results["sections"].items():
         lines += ["", f"## {section['title']}", ""]
@@ -107,6 +107,7 @@ def render(results: dict) -> str:
             lines += ["", f"Load average while measuring: {number(load['load_before'])} before, "
                           f"{number(load.get('load_after'))} after."]
     if not results["machine"]["gpu"]:
-        lines += ["", "## GPU", "", f"GPU figures (busy share of training, peak GPU memory): "
+        lines += ["", "## GPU", "", f"GPU figures (busy share of training, peak GPU memory, the "
+                  f"study-scale LOOCV's wall time and busy share): "
                   f"{PENDING_GPU}. The same command measures them where `torch.cuda.is_available()`."]
     return "\n".join(lines) + "\n"

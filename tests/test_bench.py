@@ -1,11 +1,16 @@
-"""The benchmark script runs end to end on its smallest measurement and writes its results."""
+"""The benchmark script runs end to end on its smallest measurements and writes its results."""
 
 import json
+import sys
 
 import pytest
 import torch
 
 from bench.cli import main
+from bench.context import BenchSettings
+from bench.probe import run_probe
+from bench.study_loocv import study_params, summarise
+from tests.project_factory import LABELS, make_project, run, small_params
 
 FIGURE_KEYS = {"name", "value", "unit", "reference_name", "reference", "ratio", "target", "holds",
                "note"}
@@ -31,3 +36,30 @@ def test_flops_measurement_writes_results_json_and_markdown(tmp_path, one_thread
     counted = next(f for f in figures if f["name"].startswith("FLOPs per volume"))
     assert counted["value"] > counted["reference"] > 0  # forward+backward above forward alone
     assert "| figure | value | reference |" in (tmp_path / "RESULTS.md").read_text()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="on a GPU this measurement really runs")
+def test_study_loocv_is_pending_without_a_gpu(tmp_path):
+    results = main(["--only", "study_loocv", "--output-dir", str(tmp_path)])
+    figures = results["sections"]["study_loocv"]["figures"]
+    assert figures and all(figure["value"] is None for figure in figures)
+    rows = [row for row in results["targets"] if "study-scale" in row["target"]]
+    assert len(rows) == 2 and all(row["holds"] is None and "pending" in row["measured"]
+                                  for row in rows)
+    assert "pending" in (tmp_path / "RESULTS.md").read_text()
+
+
+def test_all_folds_probe_trains_every_fold_and_the_summary_judges_it(tmp_path):
+    root = make_project(tmp_path / "project", git=False)
+    run(root, sys.executable, "-m", "pipeline.prepare")
+    params = study_params(small_params(), epochs=1, jobs=1, workers=0)
+    result = run_probe("all_folds", {"project": str(root), "params": params,
+                                     "cache_root": str(tmp_path / "folds")})["result"]
+    assert result["total_folds"] == len(result["folds"]) == 2  # kfold, k=2
+    tested = sum(len(fold["probabilities"]) for fold in result["folds"])
+    assert tested == result["patients"] == len(LABELS)
+    assert not any(fold["cached"] for fold in result["folds"])
+    settings = BenchSettings(params=params, study_epochs=1)
+    section = summarise(result, settings, jobs=1, workers=0, details={})
+    wall = section.figures[0]
+    assert wall.value == result["seconds"] and wall.holds == (result["seconds"] <= 300)
