@@ -37,44 +37,34 @@ def costs_at(crop: int, channels: int, repeats: int) -> dict[str, dict[str, floa
     costs = {}
     for name, build in _TRANSFORMS.items():
         transform = build(1.0)
-        with torch_threads(VolumeDataset.augmentation_threads):
+        with torch_threads(VolumeDataset.loading_threads):
             pipeline_threads = transform_seconds(transform, image, repeats)
         costs[name] = {"pipeline": pipeline_threads,
                        "all_threads": transform_seconds(transform, image, repeats)}
     return costs
 
 
-def one_copy(probabilities: dict[str, float]) -> tio.Compose | None:
-    """The configured pipeline copying the volume once per draw, not once per transform."""
-    composed = augmentation(probabilities)
-    for transform in composed.transforms if composed is not None else []:
-        transform.copy = False  # the Compose around them still copies, once
-    return composed
-
-
 def draw_seconds(probabilities: dict[str, float], image: torch.Tensor, draws: int,
-                 passes: int) -> dict[str, float]:
-    """Mean seconds per volume of the configured pipeline, as configured and with one copy.
+                 passes: int) -> float:
+    """Mean seconds per volume of the configured pipeline, as ``VolumeDataset`` runs it.
 
-    Both see the same random draws (seeded per draw); each draw keeps the fastest of
-    ``passes`` passes, so the two are compared on identical work.
+    Each draw is seeded and keeps the fastest of ``passes`` passes.
     """
-    variants = {"configured": augmentation(probabilities), "one copy": one_copy(probabilities)}
-    best = {name: [float("inf")] * draws for name in variants}
+    transform = augmentation(probabilities)
+    best = [float("inf")] * draws
     for _ in range(passes):
         for draw in range(draws):
-            for name, transform in variants.items():
-                torch.manual_seed(draw)
-                started = time.perf_counter()
-                with torch_threads(VolumeDataset.augmentation_threads):
-                    transform(tio.ScalarImage(tensor=image))
-                best[name][draw] = min(best[name][draw], time.perf_counter() - started)
-    return {name: sum(times) / draws for name, times in best.items()}
+            torch.manual_seed(draw)
+            started = time.perf_counter()
+            with torch_threads(VolumeDataset.loading_threads):
+                transform(tio.ScalarImage(tensor=image))
+            best[draw] = min(best[draw], time.perf_counter() - started)
+    return sum(best) / draws
 
 
 def threads_label() -> str:
     """How many torch threads the pipeline's augmentation runs on, in words."""
-    threads = VolumeDataset.augmentation_threads or torch.get_num_threads()
+    threads = VolumeDataset.loading_threads or torch.get_num_threads()
     return f"on {threads} thread{'s' if threads > 1 else ''}, as the pipeline runs it"
 
 
@@ -103,23 +93,18 @@ def measure(context: Context) -> Section:
         expected = {key: expected_cost(costs, probabilities, key) for key in ("pipeline", "all_threads")}
         image = torch.rand(settings.channels, crop, crop, crop)
         drawn = draw_seconds(probabilities, image, draws=max(12, 40 * 32**3 // crop**3), passes=2)
-        section.figures += [
-            Figure(f"configured augmentation (params p), {crop}^3", drawn["configured"] * 1e3,
-                   "ms/volume", "bare training step per volume", step * 1e3,
-                   note=f"mean over seeded draws; sum of p x cost above: "
-                        f"{expected['pipeline'] * 1e3:.1f} ms, on all threads "
-                        f"{expected['all_threads'] * 1e3:.1f} ms"),
-            Figure(f"same, copying the volume once per draw, {crop}^3", drawn["one copy"] * 1e3,
-                   "ms/volume", "as configured", drawn["configured"] * 1e3,
-                   note="children with copy=False inside the copying Compose (same draws)"),
-        ]
+        section.figures.append(Figure(
+            f"configured augmentation (params p), {crop}^3", drawn * 1e3, "ms/volume",
+            "bare training step per volume", step * 1e3,
+            note=f"mean over seeded draws, copying the volume once per draw; sum of p x cost "
+                 f"above: {expected['pipeline'] * 1e3:.1f} ms, on all threads "
+                 f"{expected['all_threads'] * 1e3:.1f} ms"))
         section.details[f"{crop}"] = {"seconds": costs, "expected_seconds": expected,
                                       "drawn_seconds": drawn, "bare_step_seconds_per_volume": step}
         dearest = max(costs, key=lambda n: probabilities.get(n, 0) * costs[n]["pipeline"])
         section.findings.append(
-            f"At {crop}^3 the configured augmentation costs {drawn['configured'] * 1e3:.1f} ms per "
-            f"volume, {drawn['configured'] / step:.0%} of a bare training step per volume "
-            f"({drawn['one copy'] * 1e3:.1f} ms copying once per draw). Dearest in expectation: "
+            f"At {crop}^3 the configured augmentation costs {drawn * 1e3:.1f} ms per volume, "
+            f"{drawn / step:.0%} of a bare training step per volume. Dearest in expectation: "
             f"{dearest} ({probabilities.get(dearest, 0) * costs[dearest]['pipeline'] * 1e3:.1f} ms "
             f"per volume).")
     section.details["load_after"] = load_average()

@@ -28,7 +28,7 @@ class BenchSettings:
     default_crop: int = 32
     study_crop: int = 64
     repeats: int = 3
-    train_volumes: int = 8
+    train_volumes: int = 19  # as in a LOOCV fold of the study: 24 - 1 tested - 4 validation
     validation_volumes: int = 4
     epochs: int = 3
     loocv_folds: int = 4

@@ -71,9 +71,9 @@ def timed_trainer(callback: Callback):
 @contextlib.contextmanager
 def augmentation_on_all_threads():
     """``fit``'s augmentation on all of torch's threads, as before it was kept to one."""
-    original = VolumeDataset.augmentation_threads
-    VolumeDataset.augmentation_threads = None
+    original = VolumeDataset.loading_threads
+    VolumeDataset.loading_threads = None
     try:
         yield
     finally:
-        VolumeDataset.augmentation_threads = original
+        VolumeDataset.loading_threads = original

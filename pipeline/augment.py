@@ -21,4 +21,8 @@ def augmentation(probabilities: dict[str, float]) -> tio.Compose | None:
     """
     transforms = [build(probabilities[name]) for name, build in _TRANSFORMS.items()
                   if probabilities.get(name, 0) > 0]
-    return tio.Compose(transforms) if transforms else None
+    if not transforms:
+        return None
+    for transform in transforms:
+        transform.copy = False  # the Compose copies the volume once; each step works on that copy
+    return tio.Compose(transforms)

@@ -15,7 +15,7 @@ import lightning as L
 import torch
 import torchio as tio
 from monai.data import ThreadDataLoader
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, default_collate
 
 from pipeline.threads import torch_threads
 
@@ -32,15 +32,16 @@ class Example:
 class VolumeDataset(Dataset):
     """Model inputs held in memory; ``transform`` (TorchIO) is applied per draw.
 
-    The transform runs on ``augmentation_threads`` torch threads (None: the pool as it is).
-    One by default, as in a DataLoader worker process: the element-wise work and small FFTs
-    of one crop gain nothing from more threads, and on the default crop they run faster on
-    one than on two (``make bench`` measures both ways). The limit is set in the thread that
-    augments; with torch's OpenMP pool it is that thread's own, so the training step in the
+    Augmenting and stacking a batch (:meth:`collate`) run on ``loading_threads`` torch
+    threads (None: the pool as it is). One by default, as in a DataLoader worker process:
+    the element-wise work and small FFTs of a few crops gain nothing from more threads. With
+    more, the loading thread gets an OpenMP team of its own whose idle threads spin beside
+    the training step's and, on a 2-core machine, slowed the step down by half (``make
+    bench`` measures both ways). The limit is the loading thread's own: the step in the
     main thread keeps every core.
     """
 
-    augmentation_threads: int | None = 1
+    loading_threads: int | None = 1
 
     def __init__(self, examples: Sequence[Example], transform: tio.Transform | None = None):
         self.examples = list(examples)
@@ -53,9 +54,14 @@ class VolumeDataset(Dataset):
         example = self.examples[index]
         image = example.image
         if self.transform is not None:
-            with torch_threads(self.augmentation_threads):
+            with torch_threads(self.loading_threads):
                 image = self.transform(tio.ScalarImage(tensor=image)).data
         return image.float(), torch.tensor([float(example.target)])
+
+    def collate(self, examples: list) -> list[torch.Tensor]:
+        """A batch of ``__getitem__`` results, stacked on the loading threads (``collate_fn``)."""
+        with torch_threads(self.loading_threads):
+            return default_collate(examples)
 
 
 class VolumeDataModule(L.LightningDataModule):
@@ -69,13 +75,13 @@ class VolumeDataModule(L.LightningDataModule):
         self.batch_size, self.val_batch_size = batch_size, val_batch_size
         self.num_workers = num_workers
 
-    def _loader(self, dataset: Dataset, batch_size: int, shuffle: bool,
+    def _loader(self, dataset: VolumeDataset, batch_size: int, shuffle: bool,
                 loader: type[DataLoader] = DataLoader) -> DataLoader:
         # A training batch of one cannot be batch-normalised: drop such a remainder.
         drop_last = shuffle and len(dataset) % batch_size == 1
         return loader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
-                      num_workers=self.num_workers, pin_memory=torch.cuda.is_available(),
-                      persistent_workers=self.num_workers > 0)
+                      collate_fn=dataset.collate, num_workers=self.num_workers,
+                      pin_memory=torch.cuda.is_available(), persistent_workers=self.num_workers > 0)
 
     def train_dataloader(self) -> DataLoader:
         # Worker processes already prepare batches ahead; without them a thread does.

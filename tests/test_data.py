@@ -4,6 +4,7 @@ import threading
 
 import torch
 
+from pipeline.augment import augmentation
 from pipeline.data import Example, VolumeDataModule, VolumeDataset
 from pipeline.threads import torch_threads
 
@@ -17,7 +18,7 @@ def _threads_seen(dataset_threads) -> tuple[list[int], int]:
         return image
 
     dataset = VolumeDataset([Example("P01", torch.zeros(4, 6, 6, 6), 1)], transform)
-    dataset.augmentation_threads = dataset_threads
+    dataset.loading_threads = dataset_threads
     with torch_threads(2):
         image, target = dataset[0]
         after = torch.get_num_threads()
@@ -29,7 +30,7 @@ def test_augmentation_runs_on_one_thread_and_restores_the_pool():
     assert _threads_seen(1) == ([1], 2)
 
 
-def test_augmentation_threads_none_leaves_the_pool_alone():
+def test_loading_threads_none_leaves_the_pool_alone():
     assert _threads_seen(None) == ([2], 2)
 
 
@@ -56,3 +57,30 @@ def test_without_workers_the_next_batch_is_augmented_in_a_background_thread():
     assert len(batches) == 3 and len(threads) == 6
     assert threading.main_thread() not in threads
     assert all(len(batch[0]) == 2 for batch in batches)
+
+
+def test_augmentation_changes_the_draw_never_the_stored_example():
+    # The transforms work in place on the one copy their Compose makes per draw.
+    everything = {"affine": 1.0, "noise": 1.0, "gamma": 1.0, "motion": 1.0, "bias_field": 1.0}
+    image = torch.rand(4, 16, 16, 16, generator=torch.Generator().manual_seed(0))
+    stored = image.clone()
+    dataset = VolumeDataset([Example("P01", image, 1)], augmentation(everything))
+    torch.manual_seed(0)
+    drawn, _ = dataset[0]
+    assert torch.equal(image, stored)
+    assert not torch.allclose(drawn, stored)
+
+
+def test_batches_are_stacked_on_the_loading_threads(monkeypatch):
+    # A second thread here would give the loading thread an OpenMP team of its own,
+    # spinning beside the training step's.
+    import pipeline.data
+
+    seen = []
+    monkeypatch.setattr(pipeline.data, "default_collate",
+                        lambda examples: seen.append(torch.get_num_threads()) or examples)
+    dataset = VolumeDataset([Example("P01", torch.zeros(4, 6, 6, 6), 1)])
+    with torch_threads(2):
+        dataset.collate([dataset[0]])
+        assert torch.get_num_threads() == 2
+    assert seen == [1]
