@@ -2,8 +2,8 @@
 
 ``StepTimes`` is a Lightning callback timing each training batch and the wait before it;
 ``timed_trainer`` adds it to the Trainer ``fit`` builds; ``augmentation_on_all_threads``
-makes ``fit`` run its augmentation on all of torch's threads (how it ran before it was kept
-to one thread: the ablation that shows what that fix is worth).
+makes ``fit`` augment and stack batches on all of torch's threads (the ablation that shows
+what keeping the loading thread to one is worth).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def timed_trainer(callback: Callback):
 
 @contextlib.contextmanager
 def augmentation_on_all_threads():
-    """``fit``'s augmentation on all of torch's threads, as before it was kept to one."""
+    """``fit`` augments and stacks batches on all of torch's threads, not on one."""
     original = VolumeDataset.loading_threads
     VolumeDataset.loading_threads = None
     try:

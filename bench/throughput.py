@@ -12,7 +12,7 @@ machine can only add time to it, and the headline figure takes, per batch, the f
 the repeats. Medians of the repeats and CPU seconds of this process are shown beside it.
 
 As evidence of where the time goes, the same comparison runs with augmentation off, with
-the augmentation on all of torch's threads (as before ``VolumeDataset`` kept it to one)
+augmentation and stacking on all of torch's threads (``VolumeDataset`` keeps them to one)
 and with ``num_workers=1`` (augmentation in a worker process, beside the compute threads).
 """
 
@@ -91,7 +91,7 @@ def ablations(settings: TrainSettings) -> dict[str, tuple[TrainSettings, Callabl
     unchanged = contextlib.nullcontext
     return {"augmentation off": (dataclasses.replace(
                 settings, augment={name: 0 for name in settings.augment}), unchanged),
-            "augmentation on all threads (before the fix)": (settings, augmentation_on_all_threads),
+            "loading on all threads": (settings, augmentation_on_all_threads),
             "num_workers=1": (dataclasses.replace(settings, num_workers=1), unchanged)}
 
 
