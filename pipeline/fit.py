@@ -66,10 +66,18 @@ def load_examples(directory, patient_ids, targets: dict[str, int], mask_channel:
 
 
 def resolve_precision(precision: str) -> str:
-    """``auto``: bf16 mixed precision on a GPU, full precision on the CPU."""
-    if precision != "auto":
-        return precision
-    return "bf16-mixed" if torch.cuda.is_available() else "32-true"
+    """``auto``: bf16 mixed precision on a GPU, full precision on the CPU.
+
+    Mixed precision is refused on a CPU: with torch 2.13's CPU build, the bf16 gradients of
+    the DenseNet's small late convolutions came out non-finite in some steps and not in
+    others (the same inputs, checked layer by layer), so training ended in NaN losses.
+    """
+    if precision == "auto":
+        return "bf16-mixed" if torch.cuda.is_available() else "32-true"
+    if precision.endswith("-mixed") and not torch.cuda.is_available():
+        raise ValueError(f"train.precision: {precision} is for a GPU, and this machine has "
+                         "none (on a CPU, bf16 training ended in NaN losses). Use auto or 32.")
+    return precision
 
 
 def positive_weight(setting, targets) -> float | None:

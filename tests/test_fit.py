@@ -1,9 +1,10 @@
-"""Training is reproducible: the same seed gives the same losses and predictions."""
+"""Training: the same seed gives the same losses and predictions; precision fits the machine."""
 
+import pytest
 import torch
 
 from pipeline.data import Example
-from pipeline.fit import TrainSettings, fit, predict
+from pipeline.fit import TrainSettings, fit, predict, resolve_precision
 
 AUGMENT_ALL = {"affine": 1.0, "noise": 1.0, "gamma": 1.0, "motion": 1.0, "bias_field": 1.0}
 
@@ -24,3 +25,10 @@ def test_the_same_seed_gives_the_same_training(tmp_path):
     runs = [fit(train, validation, settings, tmp_path / f"live{i}") for i in range(2)]
     assert runs[0].history.equals(runs[1].history) and len(runs[0].history) == 2
     assert (predict(runs[0].network, test) == predict(runs[1].network, test)).all()
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="mixed precision is for the GPU")
+def test_mixed_precision_is_refused_on_a_cpu_with_the_key_named():
+    with pytest.raises(ValueError, match="train.precision: bf16-mixed"):
+        resolve_precision("bf16-mixed")
+    assert resolve_precision("auto") == "32-true" and resolve_precision("32") == "32"
