@@ -2,8 +2,9 @@
 
 Options: ``--quick`` (fewer repeats and ablations, about half the time), ``--only NAME ...``
 (a subset), ``--cohort DIR`` (an existing cohort instead of writing the built-in one),
-``--output-dir DIR``, ``--gpu-jobs`` and ``--gpu-workers`` (the study-scale LOOCV on a GPU),
-and sizes for tests (``--crops``, ``--batch-size``, ``--repeats``).
+``--output-dir DIR``, ``--gpu-jobs``, ``--gpu-workers`` and ``--study-epochs`` (the
+study-scale LOOCV on a GPU), and sizes for tests (``--crops``, ``--batch-size``,
+``--repeats``).
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, help="repeats per timing (default 3, quick 1)")
     parser.add_argument("--gpu-jobs", type=int, help="folds at once in the GPU's study-scale "
                         "LOOCV (default 4)")
+    parser.add_argument("--study-epochs", type=int, help="max_epochs of that LOOCV (default 100; "
+                        "early stopping ends folds sooner)")
     parser.add_argument("--gpu-workers", type=int, help="DataLoader workers per fold there "
                         "(default: the CPU's cores shared out)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder")
@@ -68,6 +71,8 @@ def bench_settings(args: argparse.Namespace, params: dict) -> BenchSettings:
         overrides["repeats"] = args.repeats
     if args.gpu_jobs:
         overrides["gpu_jobs"] = args.gpu_jobs
+    if args.study_epochs:
+        overrides["study_epochs"] = args.study_epochs
     if args.gpu_workers is not None:
         overrides["gpu_workers"] = args.gpu_workers
     return BenchSettings(params=params, default_crop=default_crop, study_crop=study_crop,

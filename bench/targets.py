@@ -59,8 +59,11 @@ def gpu_rows(sections: dict) -> list[dict]:
                            ("GPU busy", "study-scale LOOCV: GPU busy >= 80% of the time")):
         figure = find(sections, "study_loocv", prefix)
         if figure:
-            measured = ("pending (no GPU in the run)" if figure["value"] is None
-                        else f"{figure['value']:.0f} {figure['unit']} ({figure['note']})")
+            if figure["value"] is None:
+                measured = ("pending (no GPU in the run)" if "pending" in figure["note"]
+                            else figure["note"])
+            else:
+                measured = f"{figure['value']:.0f} {figure['unit']} ({figure['note']})"
             rows.append(row(target, measured, figure["holds"]))
     return rows
 

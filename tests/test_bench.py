@@ -59,7 +59,29 @@ def test_all_folds_probe_trains_every_fold_and_the_summary_judges_it(tmp_path):
     tested = sum(len(fold["probabilities"]) for fold in result["folds"])
     assert tested == result["patients"] == len(LABELS)
     assert not any(fold["cached"] for fold in result["folds"])
-    settings = BenchSettings(params=params, study_epochs=1)
-    section = summarise(result, settings, jobs=1, workers=0, details={})
-    wall = section.figures[0]
+    at_study_scale = BenchSettings(params=params, study_crop=64, study_epochs=1)
+    wall = summarise(result, at_study_scale, jobs=1, workers=0, details={}).figures[0]
     assert wall.value == result["seconds"] and wall.holds == (result["seconds"] <= 300)
+    smaller = BenchSettings(params=params, study_crop=32, study_epochs=1)
+    assert summarise(result, smaller, jobs=1, workers=0, details={}).figures[0].holds is None
+
+
+def test_study_loocv_runs_every_fold_where_a_gpu_is_reported(tmp_path, monkeypatch):
+    # The GPU branch end to end, on a tiny cohort and the CPU, as a GPU session will run it;
+    # the child process sees no GPU, so busy share and memory stay unknown.
+    import bench.gpu
+
+    cohort = make_project(tmp_path / "project", git=False) / "data"
+    monkeypatch.setattr(bench.gpu, "available", lambda: True)
+    results = main(["--only", "study_loocv", "--cohort", str(cohort), "--crops", "32", "32",
+                    "--study-epochs", "1", "--gpu-jobs", "1", "--gpu-workers", "0",
+                    "--output-dir", str(tmp_path / "out")])
+    section = results["sections"]["study_loocv"]
+    assert "error" not in section
+    wall = section["figures"][0]
+    assert wall["name"] == "all LOOCV folds, study scale" and wall["value"] > 0
+    folds = section["details"]["result"]["folds"]
+    assert len(folds) == section["details"]["result"]["total_folds"] == len(LABELS)  # loo
+    row = next(r for r in results["targets"] if "all folds" in r["target"])
+    assert "pending" not in row["measured"]
+    assert row["holds"] is None and "not the study's scale" in row["measured"]  # 32^3 at 2 mm
