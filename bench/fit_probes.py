@@ -1,7 +1,7 @@
 """Instruments for ``pipeline.fit.fit`` that leave its loop untouched.
 
 ``StepTimes`` is a Lightning callback timing each training batch and the wait before it;
-``timed_trainer`` adds it to the Trainer ``fit`` builds; ``augmentation_on_all_threads``
+``timed_trainer`` adds it to the Trainer ``fit`` builds; ``loading_on_all_threads``
 makes ``fit`` augment and stack batches on all of torch's threads (the ablation that shows
 what keeping the loading thread to one is worth).
 """
@@ -69,7 +69,7 @@ def timed_trainer(callback: Callback):
 
 
 @contextlib.contextmanager
-def augmentation_on_all_threads():
+def loading_on_all_threads():
     """``fit`` augments and stacks batches on all of torch's threads, not on one."""
     original = VolumeDataset.loading_threads
     VolumeDataset.loading_threads = None

@@ -3,8 +3,8 @@
 Counted as training time: from each epoch's start to the end of its last training batch,
 so data loading and augmentation (``num_workers=0``: in a background thread, one batch
 ahead), the Lightning step and its logging are in; validation, checkpointing, DVCLive's
-epoch-end writes and Lightning's set-up are reported apart. Both loops count every epoch but the first (a fresh
-network's first steps pay one-off allocation, in both loops alike).
+epoch-end writes and Lightning's set-up are reported apart. Both loops count every epoch
+but the first (a fresh network's first steps pay one-off allocation, in both loops alike).
 
 Each repeat runs the floor and the real loop back to back. Both are seeded, so batch k
 holds the same volumes and the same augmentation draws in every repeat: other jobs on the
@@ -29,7 +29,7 @@ import torch
 from bench import gpu
 from bench.context import Context
 from bench.figure import Figure, Section, overhead, pending_gpu
-from bench.fit_probes import StepTimes, augmentation_on_all_threads, timed_trainer
+from bench.fit_probes import StepTimes, loading_on_all_threads, timed_trainer
 from bench.floor import BareLoop
 from bench.timing import load_average, median
 from pipeline.fit import TrainSettings, fit
@@ -91,7 +91,7 @@ def ablations(settings: TrainSettings) -> dict[str, tuple[TrainSettings, Callabl
     unchanged = contextlib.nullcontext
     return {"augmentation off": (dataclasses.replace(
                 settings, augment={name: 0 for name in settings.augment}), unchanged),
-            "loading on all threads": (settings, augmentation_on_all_threads),
+            "loading on all threads": (settings, loading_on_all_threads),
             "num_workers=1": (dataclasses.replace(settings, num_workers=1), unchanged)}
 
 

@@ -1,6 +1,6 @@
 """Preprocessed patients as PyTorch datasets: in memory, augmented on the fly for training.
 
-Without worker processes (``num_workers: 0``, the CPU default) the next training batch is
+Without worker processes (``num_workers: 0``, the default) the next training batch is
 augmented in a background thread (MONAI's ``ThreadDataLoader``) while the current one
 trains, so the step rarely waits for data. Only that thread draws random numbers during
 an epoch, so the draws, and the run, stay reproducible.

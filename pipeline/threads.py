@@ -23,7 +23,3 @@ def torch_threads(count: int | None):
     finally:
         torch.set_num_threads(previous)
 
-
-def one_thread():
-    """Torch on one thread inside the block (see :func:`torch_threads`)."""
-    return torch_threads(1)

@@ -10,6 +10,7 @@ from bench.cli import main
 from bench.context import BenchSettings
 from bench.probe import run_probe
 from bench.study_loocv import study_params, summarise
+from pipeline.threads import torch_threads
 from tests.project_factory import LABELS, make_project, run, small_params
 
 FIGURE_KEYS = {"name", "value", "unit", "reference_name", "reference", "ratio", "target", "holds",
@@ -19,10 +20,8 @@ FIGURE_KEYS = {"name", "value", "unit", "reference_name", "reference", "ratio", 
 @pytest.fixture()
 def one_thread():
     """One torch thread: a shared CI machine's other jobs cannot stall a second one."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    with torch_threads(1):
+        yield
 
 
 def test_flops_measurement_writes_results_json_and_markdown(tmp_path, one_thread):
