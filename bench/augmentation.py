@@ -19,7 +19,7 @@ from bench.figure import Figure, Section
 from bench.timing import load_average, seconds_of
 from pipeline.augment import _TRANSFORMS, augmentation
 from pipeline.data import VolumeDataset
-from pipeline.threads import torch_threads
+from pipeline.threads import loading_threads
 
 
 def transform_seconds(transform, image: torch.Tensor, repeats: int) -> float:
@@ -37,7 +37,7 @@ def costs_at(crop: int, channels: int, repeats: int) -> dict[str, dict[str, floa
     costs = {}
     for name, build in _TRANSFORMS.items():
         transform = build(1.0)
-        with torch_threads(VolumeDataset.loading_threads):
+        with loading_threads(VolumeDataset.loading_threads):
             pipeline_threads = transform_seconds(transform, image, repeats)
         costs[name] = {"pipeline": pipeline_threads,
                        "all_threads": transform_seconds(transform, image, repeats)}
@@ -56,7 +56,7 @@ def draw_seconds(probabilities: dict[str, float], image: torch.Tensor, draws: in
         for draw in range(draws):
             torch.manual_seed(draw)
             started = time.perf_counter()
-            with torch_threads(VolumeDataset.loading_threads):
+            with loading_threads(VolumeDataset.loading_threads):
                 transform(tio.ScalarImage(tensor=image))
             best[draw] = min(best[draw], time.perf_counter() - started)
     return sum(best) / draws

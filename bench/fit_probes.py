@@ -70,7 +70,7 @@ def timed_trainer(callback: Callback):
 
 @contextlib.contextmanager
 def loading_on_all_threads():
-    """``fit`` augments and stacks batches on all of torch's threads, not on one."""
+    """``fit`` augments and stacks batches on all of torch's and SimpleITK's threads, not on one."""
     original = VolumeDataset.loading_threads
     VolumeDataset.loading_threads = None
     try:

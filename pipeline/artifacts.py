@@ -135,9 +135,16 @@ class PreprocessedPatient:
 
         if not mask_channel:
             return self.image
-        mask = self.mask.float().unsqueeze(0)
-        extra = torch.cat([1 - mask, mask]) if one_hot_mask else mask
-        return torch.cat([self.image, extra])
+        return torch.cat([self.image, mask_channels(self.mask, one_hot_mask)])
+
+
+def mask_channels(mask: torch.Tensor, one_hot: bool) -> torch.Tensor:
+    """The brainstem ``mask`` (x, y, z) as input channels: [background, brainstem] if
+    ``one_hot``, else [brainstem]. The brainstem is always the last channel."""
+    import torch
+
+    brainstem = mask.float().unsqueeze(0)
+    return torch.cat([1 - brainstem, brainstem]) if one_hot else brainstem
 
 
 def patient_path(directory: str | os.PathLike, patient_id: str) -> Path:

@@ -17,28 +17,34 @@ import torchio as tio
 from monai.data import ThreadDataLoader
 from torch.utils.data import DataLoader, Dataset, default_collate
 
-from pipeline.threads import torch_threads
+from pipeline import artifacts
+from pipeline.threads import loading_threads
 
 
 @dataclass(frozen=True)
 class Example:
-    """One model input and its label."""
+    """One model input and its label.
+
+    ``mask_channels``: how many of ``image``'s last channels are the brainstem mask
+    (:func:`pipeline.artifacts.mask_channels`; 0 unless params ``model.mask_channel``).
+    """
 
     patient_id: str
     image: torch.Tensor
     target: int
+    mask_channels: int = 0
 
 
 class VolumeDataset(Dataset):
     """Model inputs held in memory; ``transform`` (TorchIO) is applied per draw.
 
-    Augmenting and stacking a batch (:meth:`collate`) run on ``loading_threads`` torch
-    threads (None: the pool as it is). One by default, as in a DataLoader worker process:
-    the element-wise work and small FFTs of a few crops gain nothing from more threads. With
-    more, the loading thread gets an OpenMP team of its own whose idle threads spin beside
-    the training step's and, on a 2-core machine, slowed the step down by half (``make
-    bench`` measures both ways). The limit is the loading thread's own: the step in the
-    main thread keeps every core.
+    Augmenting and stacking a batch (:meth:`collate`) run on ``loading_threads`` torch and
+    SimpleITK threads (None: the pools as they are). One by default, as in a DataLoader
+    worker process: the element-wise work, small FFTs and resampling of a few crops gain
+    nothing from more threads. With more, the loading thread gets an OpenMP team of its own
+    whose idle threads spin beside the training step's and, on a 2-core machine, slowed the
+    step down by half (``make bench`` measures both ways). The torch limit is the loading
+    thread's own: the step in the main thread keeps every core.
     """
 
     loading_threads: int | None = 1
@@ -54,14 +60,31 @@ class VolumeDataset(Dataset):
         example = self.examples[index]
         image = example.image
         if self.transform is not None:
-            with torch_threads(self.loading_threads):
-                image = self.transform(tio.ScalarImage(tensor=image)).data
+            with loading_threads(self.loading_threads):
+                image = augmented(self.transform, image, example.mask_channels)
         return image.float(), torch.tensor([float(example.target)])
 
     def collate(self, examples: list) -> list[torch.Tensor]:
         """A batch of ``__getitem__`` results, stacked on the loading threads (``collate_fn``)."""
-        with torch_threads(self.loading_threads):
+        with loading_threads(self.loading_threads):
             return default_collate(examples)
+
+
+def augmented(transform: tio.Transform, image: torch.Tensor, mask_channels: int) -> torch.Tensor:
+    """One draw of ``transform`` on a model input whose last ``mask_channels`` are the mask.
+
+    The sequences go in as intensities; the brainstem mask as a label map, so spatial
+    transforms move it with nearest-neighbour sampling and intensity transforms (noise,
+    gamma, bias field, motion) leave it alone. It stays binary, and one-hot if it was.
+    """
+    subject = tio.Subject(image=tio.ScalarImage(tensor=image[:len(image) - mask_channels]))
+    if mask_channels:
+        subject.add_image(tio.LabelMap(tensor=image[-1:]), "brainstem")
+    drawn = transform(subject)
+    if not mask_channels:
+        return drawn["image"].data
+    return torch.cat([drawn["image"].data,
+                      artifacts.mask_channels(drawn["brainstem"].data[0], one_hot=mask_channels == 2)])
 
 
 class VolumeDataModule(L.LightningDataModule):

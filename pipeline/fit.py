@@ -60,8 +60,9 @@ def load_examples(directory, patient_ids, targets: dict[str, int], mask_channel:
     examples = []
     for patient_id in patient_ids:
         patient = artifacts.read_patient(directory, patient_id, full=False)
-        examples.append(Example(patient_id, patient.model_input(one_hot_mask, mask_channel),
-                                targets[patient_id]))
+        image = patient.model_input(one_hot_mask, mask_channel)
+        examples.append(Example(patient_id, image, targets[patient_id],
+                                mask_channels=len(image) - len(patient.image)))
     return examples
 
 

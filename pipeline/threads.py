@@ -1,9 +1,10 @@
-"""Running a block of work on a given number of torch CPU threads."""
+"""Running a block of work on a given number of CPU threads."""
 
 from __future__ import annotations
 
 import contextlib
 
+import SimpleITK as sitk
 import torch
 
 
@@ -11,7 +12,8 @@ import torch
 def torch_threads(count: int | None):
     """Torch's intra-op pool limited to ``count`` threads inside the block, restored after.
 
-    ``None`` leaves the pool as it is.
+    ``None`` leaves the pool as it is. The limit is the calling thread's own (OpenMP keeps
+    it per thread): other threads keep theirs.
     """
     if count is None or count == torch.get_num_threads():
         yield
@@ -23,3 +25,27 @@ def torch_threads(count: int | None):
     finally:
         torch.set_num_threads(previous)
 
+
+@contextlib.contextmanager
+def sitk_threads(count: int | None):
+    """SimpleITK filters created inside the block run on ``count`` threads; restored after.
+
+    TorchIO's affine and motion transforms resample through SimpleITK, which by default
+    starts a thread per core. Unlike torch's, this default is the whole process's.
+    """
+    previous = sitk.ProcessObject.GetGlobalDefaultNumberOfThreads()
+    if count is None or count == previous:
+        yield
+        return
+    sitk.ProcessObject.SetGlobalDefaultNumberOfThreads(count)
+    try:
+        yield
+    finally:
+        sitk.ProcessObject.SetGlobalDefaultNumberOfThreads(previous)
+
+
+@contextlib.contextmanager
+def loading_threads(count: int | None):
+    """Torch's and SimpleITK's threads both limited to ``count`` inside the block."""
+    with torch_threads(count), sitk_threads(count):
+        yield

@@ -2,36 +2,43 @@
 
 import threading
 
+import pytest
+import SimpleITK as sitk
 import torch
 
+from pipeline import artifacts
 from pipeline.augment import augmentation
 from pipeline.data import Example, VolumeDataModule, VolumeDataset
-from pipeline.threads import torch_threads
+from pipeline.threads import sitk_threads, torch_threads
 
 
-def _threads_seen(dataset_threads) -> tuple[list[int], int]:
-    """Torch threads inside the transform, and after it, with two threads configured."""
+def _threads_seen(dataset_threads) -> tuple[list[tuple[int, int]], tuple[int, int]]:
+    """(torch, SimpleITK) threads inside the transform, and after it, two of each configured."""
     seen = []
 
-    def transform(image):
-        seen.append(torch.get_num_threads())
-        return image
+    def threads():
+        return torch.get_num_threads(), sitk.ProcessObject.GetGlobalDefaultNumberOfThreads()
+
+    def transform(subject):
+        seen.append(threads())
+        return subject
 
     dataset = VolumeDataset([Example("P01", torch.zeros(4, 6, 6, 6), 1)], transform)
     dataset.loading_threads = dataset_threads
-    with torch_threads(2):
+    with torch_threads(2), sitk_threads(2):
         image, target = dataset[0]
-        after = torch.get_num_threads()
+        after = threads()
     assert image.shape == (4, 6, 6, 6) and target.tolist() == [1.0]
     return seen, after
 
 
-def test_augmentation_runs_on_one_thread_and_restores_the_pool():
-    assert _threads_seen(1) == ([1], 2)
+def test_augmentation_runs_on_one_thread_and_restores_the_pools():
+    # SimpleITK resamples for TorchIO's affine and motion: its threads count as well.
+    assert _threads_seen(1) == ([(1, 1)], (2, 2))
 
 
-def test_loading_threads_none_leaves_the_pool_alone():
-    assert _threads_seen(None) == ([2], 2)
+def test_loading_threads_none_leaves_the_pools_alone():
+    assert _threads_seen(None) == ([(2, 2)], (2, 2))
 
 
 def test_torch_threads_restores_the_pool_after_an_error():
@@ -84,3 +91,37 @@ def test_batches_are_stacked_on_the_loading_threads(monkeypatch):
         dataset.collate([dataset[0]])
         assert torch.get_num_threads() == 2
     assert seen == [1]
+
+
+def _with_mask(one_hot: bool) -> tuple[torch.Tensor, int]:
+    generator = torch.Generator().manual_seed(1)
+    sequences = torch.rand(4, 16, 16, 16, generator=generator)
+    brainstem = torch.zeros(16, 16, 16)
+    brainstem[5:11, 4:12, 6:10] = 1
+    extra = artifacts.mask_channels(brainstem, one_hot)
+    return torch.cat([sequences, extra]), len(extra)
+
+
+@pytest.mark.parametrize("one_hot", [False, True])
+def test_intensity_augmentation_never_touches_the_mask_channels(one_hot):
+    image, mask_channels = _with_mask(one_hot)
+    intensity = {"noise": 1.0, "gamma": 1.0, "motion": 1.0, "bias_field": 1.0}
+    dataset = VolumeDataset([Example("P01", image, 1, mask_channels)], augmentation(intensity))
+    torch.manual_seed(0)
+    drawn, _ = dataset[0]
+    assert torch.equal(drawn[-mask_channels:], image[-mask_channels:])
+    assert not torch.allclose(drawn[:4], image[:4])
+
+
+@pytest.mark.parametrize("one_hot", [False, True])
+def test_a_moved_mask_stays_binary_and_one_hot(one_hot):
+    image, mask_channels = _with_mask(one_hot)
+    dataset = VolumeDataset([Example("P01", image, 1, mask_channels)],
+                            augmentation({"affine": 1.0, "noise": 1.0, "bias_field": 1.0}))
+    torch.manual_seed(3)
+    drawn, _ = dataset[0]
+    mask = drawn[4:]
+    assert set(mask.unique().tolist()) == {0.0, 1.0}
+    assert not torch.equal(mask, image[4:])  # the affine moved it
+    if one_hot:
+        assert torch.equal(mask.sum(0), torch.ones(16, 16, 16))

@@ -1,10 +1,12 @@
 """Training: the same seed gives the same losses and predictions; precision fits the machine."""
 
+import numpy as np
 import pytest
 import torch
 
+from pipeline import artifacts
 from pipeline.data import Example
-from pipeline.fit import TrainSettings, fit, predict, resolve_precision
+from pipeline.fit import TrainSettings, fit, load_examples, predict, resolve_precision
 
 AUGMENT_ALL = {"affine": 1.0, "noise": 1.0, "gamma": 1.0, "motion": 1.0, "bias_field": 1.0}
 
@@ -32,3 +34,18 @@ def test_mixed_precision_is_refused_on_a_cpu_with_the_key_named():
     with pytest.raises(ValueError, match="train.precision: bf16-mixed"):
         resolve_precision("bf16-mixed")
     assert resolve_precision("auto") == "32-true" and resolve_precision("32") == "32"
+
+
+@pytest.mark.parametrize(("mask_channel", "one_hot", "channels"),
+                         [(False, True, 0), (True, False, 1), (True, True, 2)])
+def test_examples_say_which_channels_are_the_mask(tmp_path, mask_channel, one_hot, channels):
+    # Augmentation treats those channels as a label map: it must be told how many there are.
+    mask = torch.zeros(8, 8, 8, dtype=torch.uint8)
+    mask[2:5, 3:6, 1:7] = 1
+    artifacts.write_patient(tmp_path, artifacts.PreprocessedPatient(
+        "P01", torch.rand(4, 8, 8, 8), mask, np.eye(4), torch.rand(4, 8, 8, 8), mask, np.eye(4),
+        ["t1", "t1c", "t2", "flair"]))
+    [example] = load_examples(tmp_path, ["P01"], {"P01": 1}, mask_channel, one_hot)
+    assert example.mask_channels == channels and len(example.image) == 4 + channels
+    if channels:
+        assert torch.equal(example.image[-1], mask.float())
