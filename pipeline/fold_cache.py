@@ -1,16 +1,20 @@
 """One cross-validation fold as a self-contained, cached job.
 
 A fold's result is stored under a key that hashes everything it depends on (its patient
-ids, the preprocessed files' contents, the training settings). A finished fold is never
-recomputed while that key is unchanged, so a killed run resumes where it stopped, and
-the same job gives the same file whether it ran here, in a process pool or on Ray.
+ids, the preprocessed files' contents, the training settings, the training code and the
+versions of the libraries it runs on). A finished fold is never recomputed while that key
+is unchanged, so a killed run resumes where it stopped, and the same job gives the same
+file whether it ran here, in a process pool or on Ray.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import hashlib
+import importlib.metadata
+import importlib.util
 import json
 import time
 from dataclasses import dataclass
@@ -55,14 +59,37 @@ def file_digest(path: str | Path) -> str:
     return digest.hexdigest()
 
 
+# Every pipeline module a fold's training imports (tests/test_fold_cache.py checks this list
+# against the real imports). The LOOCV stage's output persists between runs so that a killed
+# run resumes; without the code in the key, a stage re-run after a code change would reuse
+# every fold trained by the old code.
+TRAINING_MODULES = ("pipeline.artifacts", "pipeline.augment", "pipeline.classifier",
+                    "pipeline.data", "pipeline.fit", "pipeline.fold_cache", "pipeline.network",
+                    "pipeline.splits", "pipeline.threads")
+TRAINING_LIBRARIES = ("torch", "lightning", "monai", "torchio", "SimpleITK", "numpy")
+
+
+@functools.cache
+def training_code_digest() -> str:
+    """SHA-256 over the training modules' source and the libraries' versions."""
+    digest = hashlib.sha256()
+    for name in TRAINING_MODULES:
+        digest.update(name.encode())
+        digest.update(Path(importlib.util.find_spec(name).origin).read_bytes())
+    for library in TRAINING_LIBRARIES:
+        digest.update(f"{library}=={importlib.metadata.version(library)}".encode())
+    return digest.hexdigest()
+
+
 def fold_key(fold: Fold, settings: TrainSettings, inputs: dict, digests: dict[str, str]) -> str:
-    """The hash naming a fold's cache: ids, their preprocessed contents, the settings."""
+    """The hash naming a fold's cache: ids, their preprocessed contents, the settings, the code."""
     used = sorted(set(fold.test_ids) | set(fold.fitting_ids))
     description = {
         "fold": dataclasses.asdict(fold),
         "settings": {k: v for k, v in dataclasses.asdict(settings).items() if k != "progress_bar"},
         "inputs": inputs,
         "data": {patient_id: digests[patient_id] for patient_id in used},
+        "code": training_code_digest(),
     }
     text = json.dumps(description, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]

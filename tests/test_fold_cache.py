@@ -76,3 +76,43 @@ def test_a_finished_fold_leaves_no_model_in_memory(jobs):
     finally:
         gc.enable()
     assert alive == []
+
+
+def test_key_changes_with_the_training_code(jobs, monkeypatch):
+    # outputs/loocv persists between DVC runs: a code change must not reuse old folds.
+    import pipeline.fold_cache as fold_cache
+
+    digests = {f"P{i}": "a" for i in range(6)}
+    base = fold_key(jobs[0].fold, SETTINGS, {}, digests)
+    monkeypatch.setattr(fold_cache, "training_code_digest", lambda: "edited")
+    assert fold_key(jobs[0].fold, SETTINGS, {}, digests) != base
+
+
+def test_the_code_digest_reads_every_training_module_and_library(monkeypatch, tmp_path):
+    import pipeline.fold_cache as fold_cache
+
+    base = fold_cache.training_code_digest()
+    edited = tmp_path / "fit.py"
+    edited.write_text("# an edit\n")
+    real_find_spec = fold_cache.importlib.util.find_spec
+    monkeypatch.setattr(fold_cache.importlib.util, "find_spec", lambda name: (
+        type("Spec", (), {"origin": str(edited)}) if name == "pipeline.fit" else real_find_spec(name)))
+    fold_cache.training_code_digest.cache_clear()
+    try:
+        assert fold_cache.training_code_digest() != base
+    finally:
+        fold_cache.training_code_digest.cache_clear()
+
+
+def test_training_modules_are_every_pipeline_module_a_fold_imports():
+    # A fresh interpreter: which pipeline modules does training pull in?
+    import subprocess
+    import sys
+
+    import pipeline.fold_cache as fold_cache
+
+    code = ("import sys, pipeline.fold_cache; "
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('pipeline.'))))")
+    imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True).stdout.split()
+    assert sorted(fold_cache.TRAINING_MODULES) == imported
