@@ -117,12 +117,12 @@ def train_task(arguments: dict) -> dict:
 
 def _fold_jobs(arguments: dict):
     """The real LOOCV jobs of the project (the first ``folds``, or all), cached under ``cache_root``."""
-    from pipeline import loocv
+    from pipeline import artifacts, loocv, paths, splits
 
     os.chdir(arguments["project"])  # the stage's paths are relative to the project root
     params = arguments["params"]
-    patient_ids, targets = loocv.cohort()
-    all_folds = loocv.cv_folds(params, patient_ids, targets)
+    patient_ids, targets = artifacts.cohort(paths.MANIFEST)
+    all_folds = splits.cv_folds(params, patient_ids, targets)
     jobs = [dataclasses.replace(job, cache_dir=str(Path(arguments["cache_root"])
                                                    / Path(job.cache_dir).name))
             for job in loocv.build_jobs(params, all_folds[:arguments.get("folds")], targets)]

@@ -102,6 +102,12 @@ def included_patients(manifest: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def cohort(manifest_path: str | os.PathLike) -> tuple[list[str], dict[str, int]]:
+    """Included patient ids and their targets, from the manifest."""
+    manifest = included_patients(read_manifest(manifest_path))
+    return manifest["patient_id"].tolist(), dict(zip(manifest["patient_id"], manifest["target"]))
+
+
 # --- preprocessed patients ----------------------------------------------------------
 
 

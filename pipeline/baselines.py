@@ -17,11 +17,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from pipeline import artifacts, paths
-from pipeline.loocv import cohort, cv_folds
 from pipeline.metrics import evaluate, mann_whitney_test, permutation_p_value, roc_points
 from pipeline.params import load_params
 from pipeline.radiomics import feature_table
-from pipeline.splits import Fold
+from pipeline.splits import Fold, cv_folds
 
 MODELS = {
     "prior": lambda: DummyClassifier(strategy="prior"),
@@ -61,7 +60,7 @@ def main() -> None:
     """Runs the stage with params.yaml."""
     params = load_params()
     evaluation = params["evaluate"]
-    patient_ids, targets = cohort()
+    patient_ids, targets = artifacts.cohort(paths.MANIFEST)
     folds = cv_folds(params, patient_ids, targets)
     features = feature_table(paths.PREPROCESSED, patient_ids)
     results, frames = {}, []

@@ -17,21 +17,8 @@ from pipeline.fold_cache import FoldJob, file_digest, fold_key
 from pipeline.metrics import evaluate, mann_whitney_test, roc_points
 from pipeline.results import describe_single_class
 from pipeline.params import input_settings, load_params, train_settings
-from pipeline.splits import Fold, cross_validation_folds
+from pipeline.splits import Fold, cv_folds
 from pipeline.train import report_line
-
-
-def cohort(manifest_path=paths.MANIFEST) -> tuple[list[str], dict[str, int]]:
-    """Included patient ids and their targets, from the manifest."""
-    manifest = artifacts.included_patients(artifacts.read_manifest(manifest_path))
-    return manifest["patient_id"].tolist(), dict(zip(manifest["patient_id"], manifest["target"]))
-
-
-def cv_folds(params: dict, patient_ids: list[str], targets: dict[str, int]) -> list[Fold]:
-    """The folds of the configured scheme (shared with the baselines stage)."""
-    loocv = params["loocv"]
-    return cross_validation_folds(patient_ids, [targets[i] for i in patient_ids], loocv["scheme"],
-                                  loocv["inner_val_size"], params["seed"], loocv["folds"])
 
 
 def build_jobs(params: dict, folds: list[Fold], targets: dict[str, int]) -> list[FoldJob]:
@@ -78,7 +65,7 @@ def run_jobs(params: dict, jobs: list[FoldJob]):
 def main() -> None:
     """Runs the stage with params.yaml."""
     params = load_params()
-    patient_ids, targets = cohort()
+    patient_ids, targets = artifacts.cohort(paths.MANIFEST)
     folds = cv_folds(params, patient_ids, targets)
     jobs = build_jobs(params, folds, targets)
     finished = sum(job.result_path.exists() for job in jobs)

@@ -72,3 +72,10 @@ def cross_validation_folds(ids, targets, scheme: str, inner_val_size: int, seed:
             rest = [i for i in rest if i not in dropped]
         result.append(_with_validation(number, test, rest, target_of, inner_val_size, seed, dropped))
     return result
+
+
+def cv_folds(params: dict, patient_ids: list[str], targets: dict[str, int]) -> list[Fold]:
+    """The folds of params' ``loocv`` scheme (the loocv and baselines stages share them)."""
+    loocv = params["loocv"]
+    return cross_validation_folds(patient_ids, [targets[i] for i in patient_ids], loocv["scheme"],
+                                  loocv["inner_val_size"], params["seed"], loocv["folds"])
