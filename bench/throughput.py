@@ -2,7 +2,7 @@
 
 Counted as training time: from each epoch's start to the end of its last training batch,
 so data loading and augmentation (``num_workers=0``: in a background thread, one batch
-ahead), the Lightning step and its logging are in; validation, checkpointing, DVCLive's
+ahead), the Lightning step and its logging are in; validation, keeping the best weights, DVCLive's
 epoch-end writes and Lightning's set-up are reported apart. Both loops count every epoch
 but the first (a fresh network's first steps pay one-off allocation, in both loops alike).
 
@@ -174,7 +174,7 @@ def summarise(comparisons: dict[str, dict[str, list[dict]]]) -> Section:
                note="one-off per fit; not in the throughput above"),
         Figure("validation, per epoch", median(r["validation_seconds"] / r["epochs"] for r in real),
                "s", "training, per epoch", train_epoch),
-        Figure("checkpoint, DVCLive, Lightning set-up, per epoch",
+        Figure("best-weights copy, DVCLive, Lightning set-up, per epoch",
                median((r["total_seconds"] - r["all_train_seconds"] - r["validation_seconds"])
                       / r["epochs"] for r in real), "s", "training, per epoch", train_epoch),
         overhead("end-to-end throughput (all of fit)",

@@ -49,3 +49,18 @@ def test_examples_say_which_channels_are_the_mask(tmp_path, mask_channel, one_ho
     assert example.mask_channels == channels and len(example.image) == 4 + channels
     if channels:
         assert torch.equal(example.image[-1], mask.float())
+
+
+def test_the_returned_network_is_the_best_validation_epochs(tmp_path):
+    settings = TrainSettings(lr=3e-4, seed=0, max_epochs=4, patience=10, batch_size=2,
+                             val_batch_size=2, progress_bar=False)
+    train, validation = _examples(6), _examples(4, 10)
+    result = fit(train, validation, settings, tmp_path / "live")
+    losses = result.history.set_index("epoch")["val_loss"]
+    assert result.best_epoch == losses.idxmin() < losses.index.max()  # not simply the last
+    assert result.best_val_loss == pytest.approx(losses.min(), rel=1e-5)
+    # The weights are that epoch's: they give its validation loss again.
+    probabilities = torch.tensor(predict(result.network, validation), dtype=torch.float64)
+    targets = torch.tensor([float(example.target) for example in validation], dtype=torch.float64)
+    loss = torch.nn.functional.binary_cross_entropy(probabilities, targets)
+    assert float(loss) == pytest.approx(result.best_val_loss, rel=1e-4)
