@@ -1,7 +1,7 @@
 """Augmentation cost per volume for each transform of ``pipeline/augment.py``, forced on (p=1).
 
-Each transform is applied as ``VolumeDataset`` applies it (a ``ScalarImage`` around the
-4-channel crop, on one torch thread), at the default and the study-scale crop, and, for
+Each transform is applied as ``VolumeDataset`` applies it (``pipeline.data.augmented``,
+on one torch thread), at the default and the study-scale crop, and, for
 comparison, on all of torch's threads. The reference is what a volume costs in the bare
 training step at the same crop, so the ratio reads as "share of a training step".
 """
@@ -11,26 +11,26 @@ from __future__ import annotations
 import time
 
 import torch
-import torchio as tio
 
 from bench import floor
 from bench.context import Context
 from bench.figure import Figure, Section
 from bench.timing import load_average, seconds_of
 from pipeline.augment import _TRANSFORMS, augmentation
-from pipeline.data import VolumeDataset
+from pipeline.data import VolumeDataset, augmented
 from pipeline.threads import loading_threads
 
 
-def transform_seconds(transform, image: torch.Tensor, repeats: int) -> float:
+def transform_seconds(transform, image: torch.Tensor, mask_channels: int, repeats: int) -> float:
     """Seconds of one call on ``image``: the fastest of ``repeats`` after a warm-up call.
 
     The fastest, because other jobs on the machine can only add time to the same work.
     """
-    return min(seconds_of(lambda: transform(tio.ScalarImage(tensor=image)).data, repeats))
+    return min(seconds_of(lambda: augmented(transform, image, mask_channels), repeats))
 
 
-def costs_at(crop: int, channels: int, repeats: int) -> dict[str, dict[str, float]]:
+def costs_at(crop: int, channels: int, mask_channels: int,
+             repeats: int) -> dict[str, dict[str, float]]:
     """Seconds per volume of every transform at ``crop``^3, ``{name: {"pipeline", "all_threads"}}``:
     on the threads ``VolumeDataset`` gives it, and on all of torch's."""
     image = torch.rand(channels, crop, crop, crop, generator=torch.Generator().manual_seed(0))
@@ -38,14 +38,14 @@ def costs_at(crop: int, channels: int, repeats: int) -> dict[str, dict[str, floa
     for name, build in _TRANSFORMS.items():
         transform = build(1.0)
         with loading_threads(VolumeDataset.loading_threads):
-            pipeline_threads = transform_seconds(transform, image, repeats)
+            pipeline_threads = transform_seconds(transform, image, mask_channels, repeats)
         costs[name] = {"pipeline": pipeline_threads,
-                       "all_threads": transform_seconds(transform, image, repeats)}
+                       "all_threads": transform_seconds(transform, image, mask_channels, repeats)}
     return costs
 
 
-def draw_seconds(probabilities: dict[str, float], image: torch.Tensor, draws: int,
-                 passes: int) -> float:
+def draw_seconds(probabilities: dict[str, float], image: torch.Tensor, mask_channels: int,
+                 draws: int, passes: int) -> float:
     """Mean seconds per volume of the configured pipeline, as ``VolumeDataset`` runs it.
 
     Each draw is seeded and keeps the fastest of ``passes`` passes.
@@ -57,7 +57,7 @@ def draw_seconds(probabilities: dict[str, float], image: torch.Tensor, draws: in
             torch.manual_seed(draw)
             started = time.perf_counter()
             with loading_threads(VolumeDataset.loading_threads):
-                transform(tio.ScalarImage(tensor=image))
+                augmented(transform, image, mask_channels)
             best[draw] = min(best[draw], time.perf_counter() - started)
     return sum(best) / draws
 
@@ -82,7 +82,7 @@ def measure(context: Context) -> Section:
     section.details["load_before"] = load_average()
     for crop, repeats in ((settings.default_crop, settings.repeats + 2),
                           (settings.study_crop, settings.repeats)):
-        costs = costs_at(crop, settings.channels, repeats)
+        costs = costs_at(crop, settings.channels, settings.mask_channels, repeats)
         step = floor.seconds_per_volume(settings.channels, crop, settings.batch_size,
                                         settings.params["lr"], max(1, settings.repeats - 1))
         for name, cost in costs.items():
@@ -92,7 +92,8 @@ def measure(context: Context) -> Section:
                 note=f"{threads_label()}; on all threads: {cost['all_threads'] * 1e3:.1f} ms"))
         expected = {key: expected_cost(costs, probabilities, key) for key in ("pipeline", "all_threads")}
         image = torch.rand(settings.channels, crop, crop, crop)
-        drawn = draw_seconds(probabilities, image, draws=max(12, 40 * 32**3 // crop**3), passes=2)
+        drawn = draw_seconds(probabilities, image, settings.mask_channels,
+                             draws=max(12, 40 * 32**3 // crop**3), passes=2)
         section.figures.append(Figure(
             f"configured augmentation (params p), {crop}^3", drawn * 1e3, "ms/volume",
             "bare training step per volume", step * 1e3,

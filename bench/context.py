@@ -48,11 +48,15 @@ class BenchSettings:
         return self.params["train"]["batch_size"]
 
     @property
-    def channels(self) -> int:
-        """Model input channels with the params' mask settings (4 sequences, + mask)."""
+    def mask_channels(self) -> int:
+        """Mask channels after the 4 sequences with the params' mask settings (0, 1 or 2)."""
         model = self.params["model"]
-        extra = (2 if self.params["prepare"]["one_hot_mask"] else 1) if model["mask_channel"] else 0
-        return 4 + extra
+        return (2 if self.params["prepare"]["one_hot_mask"] else 1) if model["mask_channel"] else 0
+
+    @property
+    def channels(self) -> int:
+        """Model input channels: 4 sequences, + the mask channels."""
+        return 4 + self.mask_channels
 
     @property
     def inputs(self) -> dict:
@@ -88,8 +92,7 @@ class Prepared:
 
     @property
     def targets(self) -> dict[str, int]:
-        manifest = artifacts.included_patients(artifacts.read_manifest(self.root / paths.MANIFEST))
-        return dict(zip(manifest["patient_id"], manifest["target"].astype(int).tolist()))
+        return artifacts.cohort(self.root / paths.MANIFEST)[1]
 
 
 @dataclass

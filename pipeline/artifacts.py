@@ -105,7 +105,7 @@ def included_patients(manifest: pd.DataFrame) -> pd.DataFrame:
 def cohort(manifest_path: str | os.PathLike) -> tuple[list[str], dict[str, int]]:
     """Included patient ids and their targets, from the manifest."""
     manifest = included_patients(read_manifest(manifest_path))
-    return manifest["patient_id"].tolist(), dict(zip(manifest["patient_id"], manifest["target"]))
+    return manifest["patient_id"].tolist(), dict(zip(manifest["patient_id"], manifest["target"].tolist()))
 
 
 # --- preprocessed patients ----------------------------------------------------------

@@ -75,7 +75,7 @@ def training_code_digest() -> str:
     digest = hashlib.sha256()
     for name in TRAINING_MODULES:
         digest.update(name.encode())
-        digest.update(Path(importlib.util.find_spec(name).origin).read_bytes())
+        digest.update(file_digest(importlib.util.find_spec(name).origin).encode())
     for library in TRAINING_LIBRARIES:
         digest.update(f"{library}=={importlib.metadata.version(library)}".encode())
     return digest.hexdigest()

@@ -56,10 +56,8 @@ def report_line(name: str, metrics: dict) -> str:
 def main() -> None:
     """Runs the stage with params.yaml."""
     params = load_params()
-    manifest = artifacts.included_patients(artifacts.read_manifest(paths.MANIFEST))
-    patient_ids = manifest["patient_id"].tolist()
-    targets = dict(zip(patient_ids, manifest["target"]))
-    fold = holdout_fold(patient_ids, manifest["target"].tolist(), params["train"]["holdout_size"],
+    patient_ids, targets = artifacts.cohort(paths.MANIFEST)
+    fold = holdout_fold(patient_ids, [targets[i] for i in patient_ids], params["train"]["holdout_size"],
                         params["train"]["validation_size"], params["seed"])
     inputs = input_settings(params)
     examples = {e.patient_id: e for e in load_examples(paths.PREPROCESSED, patient_ids, targets, **inputs)}
