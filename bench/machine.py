@@ -54,19 +54,34 @@ def describe() -> dict:
     }
 
 
+# AMD Zen 5 (CPU family 26) parts with full 512-bit FMA units: server (EPYC 9005 "Turin",
+# Zen 5c "Turin Dense", models 0x00-0x1F) and desktop ("Granite Ridge", 0x40-0x4F). The
+# mobile Zen 5 parts run AVX-512 on 256-bit units, as Zen 4 (family 25) does everywhere.
+ZEN5_FULL_WIDTH_MODELS = (range(0x00, 0x20), range(0x40, 0x50))
+
+
 def flops_per_cycle(fields: dict[str, str]) -> tuple[int, str]:
-    """FP32 FLOPs per cycle per core from the vector flags, with the assumption made."""
+    """FP32 FLOPs per cycle per core from the vector flags and CPU family, with the assumption."""
     flags = set(fields.get("flags", "").split())
     amd = fields.get("vendor_id") == "AuthenticAMD"
-    if "avx512f" in flags and not amd:
-        return 64, "AVX-512 with two 512-bit FMA units: 2 x 16 lanes x 2 FLOPs"
+    if "avx512f" in flags and (not amd or _zen5_full_width(fields)):
+        return 64, ("AVX-512 with two 512-bit FMA units: 2 x 16 lanes x 2 FLOPs"
+                    + (" (AMD Zen 5, server or desktop)" if amd else ""))
     if "avx512f" in flags or {"avx2", "fma"} <= flags:
-        return 32, ("two 256-bit FMA pipes: 2 x 8 lanes x 2 FLOPs (AMD Zen 4 runs AVX-512 "
+        return 32, ("two 256-bit FMA pipes: 2 x 8 lanes x 2 FLOPs (this AMD part runs AVX-512 "
                     "on 256-bit pipes, so AVX-512 does not double it)" if amd else
                     "AVX2 with two FMA units: 2 x 8 lanes x 2 FLOPs")
     if "avx" in flags:
         return 16, "AVX without FMA: 8-lane add + 8-lane multiply"
     return 8, "SSE: 4-lane add + 4-lane multiply"
+
+
+def _zen5_full_width(fields: dict[str, str]) -> bool:
+    try:
+        family, model = int(fields.get("cpu family", "")), int(fields.get("model", ""))
+    except ValueError:
+        return False
+    return family == 26 and any(model in models for models in ZEN5_FULL_WIDTH_MODELS)
 
 
 def clock_ghz(fields: dict[str, str]) -> float:
@@ -84,4 +99,5 @@ def peak_flops(fields: dict[str, str]) -> dict:
     return {"flops_per_second": cores * ghz * 1e9 * per_cycle, "cores": cores, "ghz": ghz,
             "flops_per_cycle": per_cycle,
             "assumption": f"{cores} cores x {ghz:.2f} GHz x {per_cycle} FP32 FLOPs/cycle "
-                          f"({assumption}); no turbo, every vCPU a full core"}
+                          f"({assumption}); at the nominal clock, every vCPU a full core: a core "
+                          f"boosting above it goes faster (make bench measures the real peak)"}

@@ -30,7 +30,7 @@ def machine_table(machine: dict, load: dict) -> list[str]:
         f"| GPU | {machine['gpu'] or 'none'} |",
         f"| software | Python {machine['python']}, torch {machine['torch']}, lightning "
         f"{machine['lightning']}, MONAI {machine['monai']}, TorchIO {machine['torchio']} |",
-        f"| theoretical peak | {number(peak['flops_per_second'] / 1e9)} GFLOP/s FP32: "
+        f"| theoretical CPU peak | {number(peak['flops_per_second'] / 1e9)} GFLOP/s FP32: "
         f"{peak['assumption']} |",
         f"| load average (1 min) during the run | median {number(load['median'])}, range "
         f"{number(load['min'])} to {number(load['max'])} ({machine['logical_cpus']} = every "
