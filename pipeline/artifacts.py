@@ -9,6 +9,7 @@ later reader would take as valid.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import tempfile
@@ -33,10 +34,13 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yields a temporary path beside ``path``; renames it onto ``path`` on success.
 
     The rename is atomic on POSIX file systems, so readers see the old file or the new
-    one, never a partial write. On error the temporary file is removed.
+    one, never a partial write. On error the temporary file is removed; one left by a
+    killed writer is removed when ``path`` is written again.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Each file has one writer, so an earlier temporary of ``path`` is a killed write's.
+    remove_leftovers(path.parent, f".{glob.escape(path.name)}.*.tmp")
     handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(handle)
     tmp = Path(tmp_name)
@@ -48,6 +52,14 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def remove_leftovers(folder: str | os.PathLike, pattern: str = "**/.*.tmp") -> None:
+    """Removes the temporaries (``pattern``) that writers killed before their rename
+    (SIGKILL, power loss) left under ``folder``. Only for a folder no other process is
+    writing to at the time."""
+    for leftover in Path(folder).glob(pattern):
+        leftover.unlink(missing_ok=True)
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

@@ -65,6 +65,9 @@ def run_jobs(params: dict, jobs: list[FoldJob]):
 def main() -> None:
     """Runs the stage with params.yaml."""
     params = load_params()
+    # outputs/loocv persists between runs (DVC does not clear it): a fold killed while
+    # writing, then never retrained (its inputs changed), would leave its temporary there.
+    artifacts.remove_leftovers(paths.LOOCV)
     patient_ids, targets = artifacts.cohort(paths.MANIFEST)
     folds = cv_folds(params, patient_ids, targets)
     jobs = build_jobs(params, folds, targets)

@@ -19,6 +19,16 @@ def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
 
 
+def test_a_killed_writers_temporary_is_removed_by_the_next_write(tmp_path):
+    # What a SIGKILL between mkstemp and the rename leaves: ".<name>.<random>.tmp".
+    leftover = tmp_path / ".model.pt.k1ll3d.tmp"
+    leftover.write_bytes(b"half a model")
+    other = tmp_path / ".predictions.csv.abc123.tmp"  # another file's: not this write's business
+    other.write_text("p")
+    artifacts.write_text(tmp_path / "model.pt", "weights")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, "model.pt"]
+
+
 def test_concurrent_reader_never_sees_a_torn_file(tmp_path):
     target = tmp_path / "predictions.csv"
     frames = [pd.DataFrame({"patient_id": [f"P{i}" for i in range(300)], "target": 1,
@@ -48,3 +58,14 @@ def test_concurrent_reader_never_sees_a_torn_file(tmp_path):
 def test_written_files_are_readable_by_others(tmp_path):
     artifacts.write_text(tmp_path / "report.html", "<html></html>")
     assert (tmp_path / "report.html").stat().st_mode & 0o044 == 0o044
+
+
+def test_leftover_temporaries_are_swept_from_a_persistent_folder(tmp_path):
+    fold = tmp_path / "folds" / "a1b2"
+    fold.mkdir(parents=True)
+    (fold / "result.json").write_text("{}")
+    (fold / ".result.json.x9.tmp").write_text("{")
+    (tmp_path / ".predictions.csv.y8.tmp").write_text("p")
+    artifacts.remove_leftovers(tmp_path)
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) \
+        == ["folds/a1b2/result.json"]
