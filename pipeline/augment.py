@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import torchio as tio
 
+from pipeline.bias_field import RandomBiasField
+
 # Ranges are moderate on purpose: the crop is small and the brainstem must stay in view.
 _TRANSFORMS = {
     "affine": lambda p: tio.RandomAffine(scales=0.1, degrees=10, translation=3, p=p),
-    "bias_field": lambda p: tio.RandomBiasField(coefficients=0.3, p=p),
+    "bias_field": lambda p: RandomBiasField(coefficients=0.3, p=p),
     "gamma": lambda p: tio.RandomGamma(log_gamma=0.3, p=p),
     "motion": lambda p: tio.RandomMotion(degrees=5, translation=5, num_transforms=2, p=p),
     "noise": lambda p: tio.RandomNoise(std=(0, 0.05), p=p),
