@@ -17,6 +17,7 @@ from pathlib import Path
 from bench.probe import run_probe
 from pipeline import artifacts, paths
 from pipeline.fit import TrainSettings, load_examples
+from pipeline.ingest.naming import SEQUENCES
 from pipeline.params import input_settings
 
 
@@ -50,13 +51,13 @@ class BenchSettings:
     @property
     def mask_channels(self) -> int:
         """Mask channels after the 4 sequences with the params' mask settings (0, 1 or 2)."""
-        model = self.params["model"]
-        return (2 if self.params["prepare"]["one_hot_mask"] else 1) if model["mask_channel"] else 0
+        return artifacts.mask_channel_count(self.params["model"]["mask_channel"],
+                                            self.params["prepare"]["one_hot_mask"])
 
     @property
     def channels(self) -> int:
-        """Model input channels: 4 sequences, + the mask channels."""
-        return 4 + self.mask_channels
+        """Model input channels: the sequences, + the mask channels."""
+        return len(SEQUENCES) + self.mask_channels
 
     @property
     def inputs(self) -> dict:

@@ -156,6 +156,11 @@ class PreprocessedPatient:
         return torch.cat([self.image, mask_channels(self.mask, one_hot_mask)])
 
 
+def mask_channel_count(mask_channel: bool, one_hot: bool) -> int:
+    """How many input channels :func:`mask_channels` adds (0 without ``mask_channel``)."""
+    return (2 if one_hot else 1) if mask_channel else 0
+
+
 def mask_channels(mask: torch.Tensor, one_hot: bool) -> torch.Tensor:
     """The brainstem ``mask`` (x, y, z) as input channels: [background, brainstem] if
     ``one_hot``, else [brainstem]. The brainstem is always the last channel."""

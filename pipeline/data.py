@@ -83,8 +83,9 @@ def augmented(transform: tio.Transform, image: torch.Tensor, mask_channels: int)
     drawn = transform(subject)
     if not mask_channels:
         return drawn["image"].data
+    one_hot = mask_channels == artifacts.mask_channel_count(mask_channel=True, one_hot=True)
     return torch.cat([drawn["image"].data,
-                      artifacts.mask_channels(drawn["brainstem"].data[0], one_hot=mask_channels == 2)])
+                      artifacts.mask_channels(drawn["brainstem"].data[0], one_hot)])
 
 
 class VolumeDataModule(L.LightningDataModule):
