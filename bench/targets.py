@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bench.figure import PENDING_GPU
+
 MAKE_RUN_SECONDS = 600  # "make run on the built-in cohort in about 10 minutes"
 BUDGET_GIB = 4.0
 
@@ -60,7 +62,7 @@ def gpu_rows(sections: dict) -> list[dict]:
         figure = find(sections, "study_loocv", prefix)
         if figure:
             if figure["value"] is None:
-                measured = ("pending (no GPU in the run)" if "pending" in figure["note"]
+                measured = ("pending (no GPU in the run)" if figure["note"] == PENDING_GPU
                             else figure["note"])
             else:
                 measured = f"{figure['value']:.0f} {figure['unit']} ({figure['note']})"
