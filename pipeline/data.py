@@ -77,6 +77,8 @@ def augmented(transform: tio.Transform, image: torch.Tensor, mask_channels: int)
     transforms move it with nearest-neighbour sampling and intensity transforms (noise,
     gamma, bias field, motion) leave it alone. It stays binary, and one-hot if it was.
     """
+    # A copy: the transforms change the subject they are given (pipeline.augment).
+    image = image.clone()
     subject = tio.Subject(image=tio.ScalarImage(tensor=image[:len(image) - mask_channels]))
     if mask_channels:
         subject.add_image(tio.LabelMap(tensor=image[-1:]), "brainstem")

@@ -63,9 +63,12 @@ def file_digest(path: str | Path) -> str:
 # against the real imports). The LOOCV stage's output persists between runs so that a killed
 # run resumes; without the code in the key, a stage re-run after a code change would reuse
 # every fold trained by the old code.
-TRAINING_MODULES = ("pipeline.artifacts", "pipeline.augment", "pipeline.bias_field",
-                    "pipeline.classifier", "pipeline.data", "pipeline.fit", "pipeline.fold_cache",
-                    "pipeline.network", "pipeline.splits", "pipeline.threads")
+TRAINING_MODULES = ("pipeline.artifacts", "pipeline.augment", "pipeline.classifier",
+                    "pipeline.data", "pipeline.fit", "pipeline.fold_cache", "pipeline.network",
+                    "pipeline.splits", "pipeline.threads", "pipeline.transforms",
+                    "pipeline.transforms.affine", "pipeline.transforms.bias_field",
+                    "pipeline.transforms.motion", "pipeline.transforms.noise",
+                    "pipeline.transforms.resample")
 TRAINING_LIBRARIES = ("torch", "lightning", "monai", "torchio", "SimpleITK", "numpy")
 
 

@@ -5,10 +5,11 @@ import threading
 import pytest
 import SimpleITK as sitk
 import torch
+import torchio as tio
 
 from pipeline import artifacts
 from pipeline.augment import augmentation
-from pipeline.data import Example, VolumeDataModule, VolumeDataset
+from pipeline.data import Example, VolumeDataModule, VolumeDataset, augmented
 from pipeline.threads import sitk_threads, torch_threads
 
 
@@ -67,7 +68,6 @@ def test_without_workers_the_next_batch_is_augmented_in_a_background_thread():
 
 
 def test_augmentation_changes_the_draw_never_the_stored_example():
-    # The transforms work in place on the one copy their Compose makes per draw.
     everything = {"affine": 1.0, "noise": 1.0, "gamma": 1.0, "motion": 1.0, "bias_field": 1.0}
     image = torch.rand(4, 16, 16, 16, generator=torch.Generator().manual_seed(0))
     stored = image.clone()
@@ -76,6 +76,16 @@ def test_augmentation_changes_the_draw_never_the_stored_example():
     drawn, _ = dataset[0]
     assert torch.equal(image, stored)
     assert not torch.allclose(drawn, stored)
+
+
+@pytest.mark.parametrize("mask_channels", [0, 1])
+def test_a_transform_working_in_place_works_on_a_copy(mask_channels):
+    # The pipeline's Compose does not copy the subject (pipeline.augment): augmented() must.
+    in_place = tio.Compose([tio.Lambda(lambda tensor: tensor.mul_(0), copy=False)], copy=False)
+    image = torch.ones(5, 6, 6, 6)
+    drawn = augmented(in_place, image, mask_channels)
+    assert torch.equal(image, torch.ones(5, 6, 6, 6))
+    assert drawn[:5 - mask_channels].eq(0).all()
 
 
 def test_batches_are_stacked_on_the_loading_threads(monkeypatch):

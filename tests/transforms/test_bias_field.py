@@ -5,7 +5,7 @@ import torch
 import torchio as tio
 
 from pipeline.augment import augmentation
-from pipeline.bias_field import RandomBiasField
+from pipeline.transforms.bias_field import RandomBiasField
 
 
 def _subject(shape):
