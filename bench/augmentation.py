@@ -4,13 +4,17 @@ Each transform is applied as ``VolumeDataset`` applies it (``pipeline.data.augme
 on one torch thread), at the default and the study-scale crop, and, for
 comparison, on all of torch's threads. The reference is what a volume costs in the bare
 training step at the same crop, so the ratio reads as "share of a training step".
+Where the pipeline uses its own version of a TorchIO transform (``pipeline.transforms``),
+TorchIO's, with the same arguments, is timed beside it.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 
 import torch
+import torchio as tio
 
 from bench import floor
 from bench.context import Context
@@ -29,18 +33,35 @@ def transform_seconds(transform, image: torch.Tensor, mask_channels: int, repeat
     return min(seconds_of(lambda: augmented(transform, image, mask_channels), repeats))
 
 
+def torchio_original(transform: tio.Transform) -> tio.Transform | None:
+    """``transform`` as TorchIO's own class, or None if it is TorchIO's already.
+
+    The classes of ``pipeline.transforms`` add no state to the TorchIO class they derive
+    from, only a cheaper ``apply_transform``: the same object under the parent class is
+    TorchIO's transform with the same arguments.
+    """
+    original = next(cls for cls in type(transform).__mro__ if cls.__module__.startswith("torchio"))
+    if original is type(transform):
+        return None
+    twin = copy.copy(transform)
+    twin.__class__ = original
+    return twin
+
+
 def costs_at(crop: int, channels: int, mask_channels: int,
              repeats: int) -> dict[str, dict[str, float]]:
-    """Seconds per volume of every transform at ``crop``^3, ``{name: {"pipeline", "all_threads"}}``:
-    on the threads ``VolumeDataset`` gives it, and on all of torch's."""
+    """Seconds per volume of every transform at ``crop``^3,
+    ``{name: {"pipeline", "all_threads"[, "torchio"]}}``: on the threads ``VolumeDataset``
+    gives it, on all of torch's, and TorchIO's own on the pipeline's threads."""
     image = torch.rand(channels, crop, crop, crop, generator=torch.Generator().manual_seed(0))
     costs = {}
     for name, build in _TRANSFORMS.items():
-        transform = build(1.0)
+        transform, original = build(1.0), torchio_original(build(1.0))
         with loading_threads(VolumeDataset.loading_threads):
-            pipeline_threads = transform_seconds(transform, image, mask_channels, repeats)
-        costs[name] = {"pipeline": pipeline_threads,
-                       "all_threads": transform_seconds(transform, image, mask_channels, repeats)}
+            costs[name] = {"pipeline": transform_seconds(transform, image, mask_channels, repeats)}
+            if original is not None:
+                costs[name]["torchio"] = transform_seconds(original, image, mask_channels, repeats)
+        costs[name]["all_threads"] = transform_seconds(transform, image, mask_channels, repeats)
     return costs
 
 
@@ -90,6 +111,12 @@ def measure(context: Context) -> Section:
                 f"{name}, {crop}^3", cost["pipeline"] * 1e3, "ms/volume",
                 "bare training step per volume", step * 1e3,
                 note=f"{threads_label()}; on all threads: {cost['all_threads'] * 1e3:.1f} ms"))
+        for name, cost in costs.items():
+            if "torchio" in cost:
+                section.figures.append(Figure(
+                    f"{name}, {crop}^3, pipeline.transforms", cost["pipeline"] * 1e3, "ms/volume",
+                    "TorchIO's own, same arguments", cost["torchio"] * 1e3,
+                    note="same draws; both on the pipeline's threads"))
         expected = {key: expected_cost(costs, probabilities, key) for key in ("pipeline", "all_threads")}
         image = torch.rand(settings.channels, crop, crop, crop)
         drawn = draw_seconds(probabilities, image, settings.mask_channels,

@@ -111,3 +111,18 @@ def test_the_headline_overhead_is_the_median_of_back_to_back_pairs():
     assert figures["the floor's slowest repeat"].ratio == pytest.approx(0.07 / 0.10)
     slower = summarise({"pipeline": {"bare": bare, "real": [_run(0.12)] * 3}})
     assert not slower.figures[0].holds  # 1.20x
+
+
+def test_the_pipelines_transforms_are_timed_beside_torchios_own(one_thread):
+    import torchio as tio
+
+    from bench.augmentation import costs_at, torchio_original
+    from pipeline.augment import _TRANSFORMS
+
+    twin = torchio_original(_TRANSFORMS["affine"](0.5))
+    assert type(twin) is tio.RandomAffine and twin.probability == 0.5 and twin.degrees == (-10, 10) * 3
+    assert torchio_original(_TRANSFORMS["gamma"](0.5)) is None  # TorchIO's already
+    costs = costs_at(crop=8, channels=2, mask_channels=0, repeats=1)
+    assert {name for name, cost in costs.items() if "torchio" in cost} == \
+        {"affine", "bias_field", "motion", "noise"}
+    assert all(value > 0 for cost in costs.values() for value in cost.values())
