@@ -7,7 +7,7 @@ import torchio as tio
 
 from pipeline.augment import augmentation
 from pipeline.transforms.affine import Affine, RandomAffine
-from tests.transforms.conftest import apply_both, make_subject
+from tests.transforms.subjects import apply_both, make_subject
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -35,7 +35,9 @@ def test_points_moved_outside_take_each_channels_minimum_like_torchio(grid):
     for channel, source in zip(ours["image"].data, subject["image"].data):
         padded = (channel == source.min()).float().mean().item()
         assert padded > 0.1
-    assert (ours["brainstem"].data == 0).float().mean() > 0.1 + (subject["brainstem"].data == 0).float().mean() * 0.5
+    # The label map is padded with 0 (default_pad_label), as TorchIO pads it.
+    differing = (ours["brainstem"].data != theirs["brainstem"].data).float().mean().item()
+    assert differing < 1e-3
 
 
 def test_identity_returns_the_volume():

@@ -7,7 +7,7 @@ import torchio as tio
 
 from pipeline.augment import augmentation
 from pipeline.transforms.motion import Motion, RandomMotion
-from tests.transforms.conftest import apply_both, make_subject
+from tests.transforms.subjects import apply_both, make_subject
 
 
 @pytest.mark.parametrize("seed", range(3))

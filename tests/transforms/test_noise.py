@@ -6,7 +6,7 @@ import torchio as tio
 
 from pipeline.augment import augmentation
 from pipeline.transforms.noise import RandomNoise
-from tests.transforms.conftest import apply_both, make_subject
+from tests.transforms.subjects import apply_both, make_subject
 
 
 @pytest.mark.parametrize("seed", range(3))
