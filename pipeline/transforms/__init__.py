@@ -7,3 +7,9 @@ resample every channel of an image in one torch call (``resample``) instead of o
 SimpleITK filter per channel; ``noise`` draws from its own seeded generator instead of
 reseeding torch's global one. ``tests/transforms`` compares each with TorchIO's.
 """
+
+
+def per_image(drawn: dict[str, tuple]) -> list[dict]:
+    """``{image name: (a, b, ...)}`` of a random transform's draws as ``[{name: a}, {name: b},
+    ...]``: the per-image argument dicts of the transform that applies them."""
+    return [dict(zip(drawn, values)) for values in zip(*drawn.values())]

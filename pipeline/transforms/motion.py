@@ -15,6 +15,7 @@ import torch
 import torchio as tio
 from torchio.data.io import nib_to_sitk
 
+from pipeline.transforms import per_image
 from pipeline.transforms.resample import resample, supported
 
 
@@ -70,8 +71,7 @@ class RandomMotion(tio.RandomMotion):
         drawn = {name: self.get_params(self.degrees_range, self.translation_range,
                                        self.num_transforms, is_2d=image.is_2d())
                  for name, image in images.items()}
-        return Motion(times={name: params[0] for name, params in drawn.items()},
-                      degrees={name: params[1] for name, params in drawn.items()},
-                      translation={name: params[2] for name, params in drawn.items()},
+        times, degrees, translation = per_image(drawn)
+        return Motion(times=times, degrees=degrees, translation=translation,
                       image_interpolation=dict.fromkeys(drawn, self.image_interpolation),
                       **self._get_base_args())(subject)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import torch
 import torchio as tio
 
+from pipeline.transforms import per_image
+
 
 class Noise(tio.Noise):
     """``tio.Noise`` (same arguments, same noise) from a generator of its own."""
@@ -36,8 +38,6 @@ class RandomNoise(tio.RandomNoise):
         images = self.get_images_dict(subject)
         if not images:
             return subject
-        drawn = {name: self.get_params(self.mean_range, self.std_range) for name in images}
-        return Noise(mean={name: params[0] for name, params in drawn.items()},
-                     std={name: params[1] for name, params in drawn.items()},
-                     seed={name: params[2] for name, params in drawn.items()},
-                     **self._get_base_args())(subject)
+        mean, std, seed = per_image({name: self.get_params(self.mean_range, self.std_range)
+                                     for name in images})
+        return Noise(mean=mean, std=std, seed=seed, **self._get_base_args())(subject)
