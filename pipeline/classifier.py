@@ -1,4 +1,4 @@
-"""The LightningModule: the DenseNet, binary cross-entropy, Adam, per-epoch losses."""
+"""The LightningModule: the network, binary cross-entropy, Adam, per-epoch losses."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from pipeline.network import build_network
 class InfiltrationClassifier(L.LightningModule):
     """Predicts extensive infiltration (one logit) from a multi-sequence crop."""
 
-    def __init__(self, in_channels: int, lr: float, pos_weight: float | None = None):
+    def __init__(self, in_channels: int, lr: float, pos_weight: float | None = None,
+                 network: str = "densenet121"):
         super().__init__()
         self.save_hyperparameters()
-        self.network = build_network(in_channels)
+        self.network = build_network(in_channels, network)
         self.register_buffer("pos_weight", torch.tensor([pos_weight or 1.0]))
         self.epoch_losses: dict[str, list[float]] = {"train": [], "val": []}
         self._sums: dict[str, list[float]] = {"train": [0.0, 0], "val": [0.0, 0]}
@@ -40,20 +41,14 @@ class InfiltrationClassifier(L.LightningModule):
         loss = self._loss(batch, "val")
         self.log("val_loss", loss, prog_bar=True, on_epoch=True, batch_size=len(batch[1]))
 
-    def _close_epoch(self, stage: str) -> None:
+    def close_epoch(self, stage: str) -> float | None:
+        """The mean loss of ``stage`` over the epoch just ended (None if it had no batch)."""
         total, count = self._sums[stage]
-        if count:
-            self.epoch_losses[stage].append(total / count)
         self._sums[stage] = [0.0, 0]
-
-    def on_validation_epoch_end(self) -> None:
-        # Validation closes the training epoch too, so both losses exist when the
-        # epoch-end callbacks (DVCLive logging) run.
-        if self.trainer.sanity_checking:
-            self._sums["val"] = [0.0, 0]
-            return
-        self._close_epoch("train")
-        self._close_epoch("val")
+        if not count:
+            return None
+        self.epoch_losses[stage].append(total / count)
+        return total / count
 
     def configure_optimizers(self):
         return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)

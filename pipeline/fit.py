@@ -1,7 +1,13 @@
-"""Trains one model with Lightning (early stopping and best weights on validation loss).
+"""Trains one model with Lightning, for a fixed number of epochs or with early stopping.
 
 Used by the single split (stage ``train``) and by every cross-validation fold. The GPU is
 used when present (bf16 mixed precision, cuDNN autotuning); otherwise the CPU.
+
+Two stopping rules (``TrainSettings.stopping``): ``fixed`` trains every patient given for
+``max_epochs`` epochs and keeps the last weights, with no validation pass at all;
+``early`` (the study's) stops on the validation loss with ``patience`` and keeps the best
+epoch's weights. With a handful of validation patients that loss is mostly noise (see
+README, "Training recipe").
 """
 
 from __future__ import annotations
@@ -37,6 +43,8 @@ class TrainSettings:
     val_batch_size: int
     augment: dict = field(default_factory=dict)
     pos_weight: float | str | None = None
+    network: str = "densenet121"
+    stopping: str = "early"
     num_workers: int = 0
     precision: str = "auto"
     progress_bar: bool = True
@@ -44,11 +52,11 @@ class TrainSettings:
 
 @dataclass
 class FitResult:
-    """A trained network (best validation epoch) and its loss curves."""
+    """A trained network (best validation epoch, or the last under ``fixed``) and its loss curves."""
 
     network: torch.nn.Module
     best_epoch: int
-    best_val_loss: float
+    best_val_loss: float | None
     history: pd.DataFrame
     seconds: float
 
@@ -117,11 +125,12 @@ class LiveLosses(Callback):
         self.live = live
 
     def on_train_epoch_end(self, trainer, module) -> None:
-        losses = module.epoch_losses
-        if losses["train"] and losses["val"]:
-            self.live.log_metric("train/loss", losses["train"][-1])
-            self.live.log_metric("val/loss", losses["val"][-1])
-            self.live.next_step()
+        # Lightning runs the epoch's validation before this hook, so both losses are in.
+        for stage in ("train", "val"):
+            loss = module.close_epoch(stage)
+            if loss is not None:
+                self.live.log_metric(f"{stage}/loss", loss)
+        self.live.next_step()
 
 
 def _quiet_lightning() -> None:
@@ -133,10 +142,11 @@ def _quiet_lightning() -> None:
         warnings.filterwarnings("ignore", message=message)
 
 
-def _trainer(settings: TrainSettings, callbacks: list[Callback]) -> L.Trainer:
+def _trainer(settings: TrainSettings, callbacks: list[Callback], validate: bool) -> L.Trainer:
     _quiet_lightning()
     return L.Trainer(
         max_epochs=settings.max_epochs, accelerator="auto", devices=1,
+        limit_val_batches=1.0 if validate else 0,
         precision=resolve_precision(settings.precision), callbacks=callbacks,
         logger=False, enable_checkpointing=False, enable_progress_bar=settings.progress_bar,
         enable_model_summary=False,
@@ -145,27 +155,36 @@ def _trainer(settings: TrainSettings, callbacks: list[Callback]) -> L.Trainer:
 
 def fit(train: list[Example], validation: list[Example], settings: TrainSettings,
         live_dir: str | Path) -> FitResult:
-    """Trains on ``train``; stops, and picks the best epoch's weights, on ``validation`` loss.
+    """Trains a network on ``train`` (plus ``validation`` under the ``fixed`` rule).
 
-    The per-epoch losses go to a DVCLive directory ``live_dir``.
+    Under ``early``, training stops, and the best epoch's weights are picked, on the
+    ``validation`` loss. Under ``fixed``, the validation patients are trained on too and the
+    last epoch's weights are kept. The per-epoch losses go to a DVCLive directory ``live_dir``.
     """
     started = time.perf_counter()
     L.seed_everything(settings.seed, workers=True, verbose=False)
+    early = settings.stopping == "early"
+    if not early:
+        train, validation = list(train) + list(validation), []
     in_channels = train[0].image.shape[0]
     weight = positive_weight(settings.pos_weight, [example.target for example in train])
-    module = InfiltrationClassifier(in_channels, settings.lr, weight)
+    module = InfiltrationClassifier(in_channels, settings.lr, weight, settings.network)
     data = VolumeDataModule(train, validation, augmentation(settings.augment), settings.batch_size,
                             settings.val_batch_size, settings.num_workers)
     best = BestWeights()
+    callbacks = [best, EarlyStopping(monitor="val_loss", mode="min", patience=settings.patience)]
     with Live(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
-        stopping = EarlyStopping(monitor="val_loss", mode="min", patience=settings.patience)
-        _trainer(settings, [best, stopping, LiveLosses(live)]).fit(module, datamodule=data)
+        trainer = _trainer(settings, (callbacks if early else []) + [LiveLosses(live)], early)
+        trainer.fit(module, datamodule=data)
+    history = artifacts.read_history(live_dir)
+    if not early:
+        return FitResult(module.network.eval(), trainer.current_epoch - 1, None, history,
+                         time.perf_counter() - started)
     if best.state is None:
         raise RuntimeError(f"no finite validation loss was recorded: {len(train)} training and "
                            f"{len(validation)} validation patients with batch size "
                            f"{settings.batch_size} (too few, or training diverged)")
     module.load_state_dict(best.state)
-    history = artifacts.read_history(live_dir)
     return FitResult(module.network.eval(), best.epoch, best.loss, history,
                      time.perf_counter() - started)
 

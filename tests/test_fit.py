@@ -64,3 +64,17 @@ def test_the_returned_network_is_the_best_validation_epochs(tmp_path):
     targets = torch.tensor([float(example.target) for example in validation], dtype=torch.float64)
     loss = torch.nn.functional.binary_cross_entropy(probabilities, targets)
     assert float(loss) == pytest.approx(result.best_val_loss, rel=1e-4)
+
+
+def test_the_fixed_rule_trains_every_patient_for_every_epoch_without_validating(tmp_path):
+    settings = TrainSettings(lr=1e-3, seed=0, max_epochs=3, patience=1, batch_size=2,
+                             val_batch_size=2, network="densenet_small", stopping="fixed",
+                             progress_bar=False)
+    train, validation = _examples(4), _examples(2, 10)
+    result = fit(train, validation, settings, tmp_path / "live")
+    # patience 1 would stop early under "early"; here every epoch runs and none validates.
+    assert result.history["epoch"].tolist() == [0, 1, 2] and result.best_epoch == 2
+    assert result.history["val_loss"].isna().all() and result.best_val_loss is None
+    # The validation patients were trained on: same result as giving them as training.
+    merged = fit(train + validation, [], settings, tmp_path / "merged")
+    assert (predict(result.network, train) == predict(merged.network, train)).all()
