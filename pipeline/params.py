@@ -78,12 +78,26 @@ def _pos_weight(key, value):
         _number(0, low_open=True)(key, value)
 
 
+def _list_of(check: Callable, minimum: int = 1) -> Callable:
+    def each(key, value):
+        if not isinstance(value, list) or len(value) < minimum:
+            raise ParamsError(f"{key}: expected a list of at least {minimum}, got {value!r}")
+        for index, item in enumerate(value):
+            check(f"{key}[{index}]", item)
+    return each
+
+
 def _text(key, value):
     if not isinstance(value, str) or not value.strip():
         raise ParamsError(f"{key}: expected a non-empty string, got {value!r}")
 
 
+NETWORK_NAMES = ("densenet_small", "densenet121")
+_GRID = {"effects": _list_of(_number(0)), "patients": _list_of(_number(8, integer=True)),
+         "replicates": _number(1, integer=True), "networks": _list_of(_choice(*NETWORK_NAMES), 0)}
+
 SCHEMA: dict = {
+    "recipe": _choice("kit", "study"),
     "lr": _number(0, 1, low_open=True),
     "seed": _number(0, integer=True),
     "data": {"positive_class": _choice("extensive", "microscopic", "none"),
@@ -91,8 +105,10 @@ SCHEMA: dict = {
              "min_patients": _number(4, integer=True)},
     "prepare": {"crop_mm": _number(8, 512), "crop_voxels": _number(32, 256, integer=True),
                 "percentiles": _percentiles, "one_hot_mask": _boolean},
-    "model": {"mask_channel": _boolean, "pos_weight": _pos_weight},
-    "train": {"max_epochs": _number(1, integer=True), "patience": _number(1, integer=True),
+    "model": {"network": _choice(*NETWORK_NAMES), "mask_channel": _boolean,
+              "pos_weight": _pos_weight},
+    "train": {"stopping": _choice("fixed", "early"),
+              "max_epochs": _number(1, integer=True), "patience": _number(1, integer=True),
               "batch_size": _number(1, integer=True), "val_batch_size": _number(1, integer=True),
               "holdout_size": _number(2, integer=True), "validation_size": _number(2, integer=True),
               "num_workers": _number(0, integer=True),
@@ -104,6 +120,16 @@ SCHEMA: dict = {
               "ray_address": _optional(_text)},
     "evaluate": {"threshold": _number(0, 1, low_open=True), "bootstrap": _number(0, integer=True),
                  "permutations": _number(0, integer=True)},
+    "learning_curve": {"arms": _list_of(_choice("radiomics", *NETWORK_NAMES)),
+                       "fractions": _list_of(_number(0, 1, low_open=True), 3),
+                       "repeats": _number(1, integer=True), "folds": _number(2, integer=True),
+                       "bootstrap": _number(0, integer=True),
+                       "project_to": _list_of(_number(2, integer=True))},
+    "power": {"grid": _choice("cpu", "study"), "grids": {"cpu": _GRID, "study": _GRID},
+              "controls": {"effect": _number(0, low_open=True), "patients": _number(8, integer=True)},
+              "folds": _number(2, integer=True), "alpha": _number(0, 0.5, low_open=True),
+              "seed": _number(0, integer=True), "jobs": _number(1, integer=True),
+              "executor": _choice("local", "ray")},
 }
 
 
@@ -149,7 +175,33 @@ def read_params(path: str | Path = paths.PARAMS) -> dict:
     except yaml.YAMLError as error:
         raise ParamsError(f"{path}: not valid YAML: {error}") from None
     validate(params)
-    return params
+    return with_recipe(params)
+
+
+# The student study's recipe, for reproducing its collapse: DenseNet121, early stopping on
+# a few validation patients (patience 3, 2 in LOOCV) and all five augmentations.
+STUDY_RECIPE = {
+    "lr": 3e-4,
+    "prepare": {"one_hot_mask": True},
+    "model": {"network": "densenet121", "mask_channel": False},
+    "train": {"stopping": "early", "patience": 3},
+    "loocv": {"patience": 2},
+    "augment": {"affine": 0.5, "noise": 0.3, "gamma": 0.3, "motion": 0.1, "bias_field": 0.2},
+}
+
+
+def with_recipe(params: dict) -> dict:
+    """``params`` with the named ``recipe`` applied: ``kit`` changes nothing, ``study``
+    overrides the keys of :data:`STUDY_RECIPE` (the rest stays as written)."""
+    if params["recipe"] != "study":
+        return params
+    merged = {key: dict(value) if isinstance(value, dict) else value for key, value in params.items()}
+    for key, value in STUDY_RECIPE.items():
+        if isinstance(value, dict):
+            merged[key].update(value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def load_params(path: str | Path = paths.PARAMS) -> dict:
@@ -169,6 +221,7 @@ def train_settings(params: dict, patience: int, progress_bar: bool = True):
         lr=params["lr"], seed=params["seed"], max_epochs=train["max_epochs"], patience=patience,
         batch_size=train["batch_size"], val_batch_size=train["val_batch_size"],
         augment=dict(params["augment"]), pos_weight=params["model"]["pos_weight"],
+        network=params["model"]["network"], stopping=train["stopping"],
         num_workers=train["num_workers"], precision=train["precision"], progress_bar=progress_bar)
 
 

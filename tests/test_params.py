@@ -54,6 +54,13 @@ def test_the_repository_params_are_valid(params):
     ("data.seg_lable", 1, "data.seg_lable: unknown key; did you mean data.seg_label?"),
     ("learning_rate", 1e-3, "learning_rate: unknown key"),
     ("augment", 0.5, "augment: expected a mapping"),
+    ("model.network", "resnet50", "model.network: must be one of densenet_small, densenet121"),
+    ("train.stopping", "never", "train.stopping: must be one of fixed, early"),
+    ("recipe", "mine", "recipe: must be one of kit, study"),
+    ("power.grids.cpu.effects", [0, -1], "power.grids.cpu.effects[1]: must be >= 0"),
+    ("power.grids.cpu.networks", ["vgg"], "power.grids.cpu.networks[0]: must be one of"),
+    ("learning_curve.fractions", [0.5, 1.0], "learning_curve.fractions: expected a list of at least 3"),
+    ("power.alpha", 0.7, "power.alpha: must be <= 0.5"),
 ])
 def test_a_wrong_value_is_refused_naming_the_key(params, key, value, message):
     with pytest.raises(ParamsError) as caught:
@@ -68,7 +75,8 @@ def test_a_missing_key_is_named(params):
 
 def test_exponent_notation_typed_by_hand_is_a_number(tmp_path):
     text = REPOSITORY_PARAMS.read_text()
-    (tmp_path / "params.yaml").write_text(text.replace("lr: 0.0003", "lr: 3e-4"))
+    assert "lr: 0.001\n" in text
+    (tmp_path / "params.yaml").write_text(text.replace("lr: 0.001\n", "lr: 3e-4\n"))
     assert read_params(tmp_path / "params.yaml")["lr"] == 3e-4
 
 
@@ -94,3 +102,22 @@ def test_prepare_stops_before_any_work(tmp_path, monkeypatch, params):
     with pytest.raises(SystemExit, match="lr: must be > 0"):
         prepare_main(["--data", "data"])
     assert sorted(path.name for path in tmp_path.iterdir()) == ["params.yaml"]
+
+
+def test_the_study_recipe_overrides_only_its_own_keys(tmp_path, params):
+    raw = yaml.safe_load(REPOSITORY_PARAMS.read_text())
+    raw.update(recipe="study", lr=1e-2)
+    raw["train"].update(stopping="fixed", max_epochs=12, batch_size=3)
+    raw["augment"].update(gamma=0.0)
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    study = read_params(path)
+    assert study["model"]["network"] == "densenet121" and study["train"]["stopping"] == "early"
+    assert study["train"]["patience"] == 3 and study["loocv"]["patience"] == 2
+    assert all(study["augment"][name] > 0 for name in ("affine", "noise", "gamma", "motion", "bias_field"))
+    # Keys the recipe does not name stay as written.
+    assert study["lr"] == 3e-4 and study["model"]["mask_channel"] is False
+    assert study["train"]["max_epochs"] == 12 and study["train"]["batch_size"] == 3
+    raw["recipe"] = "kit"
+    path.write_text(yaml.safe_dump(raw))
+    assert read_params(path)["augment"]["gamma"] == 0.0
