@@ -15,9 +15,19 @@ from pathlib import Path
 from pipeline.fold_cache import FoldJob, cached_result, run_fold
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, e.g. under taskset or a batch
+    scheduler), not every core of the machine."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def threads_per_job(jobs: int) -> int:
-    """CPU threads for each of ``jobs`` concurrent folds, so they share the cores."""
-    return max(1, (os.cpu_count() or 1) // jobs)
+    """CPU threads for each of ``jobs`` concurrent folds, so they share the usable cores.
+
+    A function of the settings and the affinity only, never of the machine's load: a
+    fold's numbers may depend on its thread count, and the fold cache must not.
+    """
+    return max(1, usable_cores() // jobs)
 
 
 def _cached_first(jobs_to_run: list[FoldJob]) -> tuple[list[dict], list[FoldJob]]:
@@ -74,7 +84,7 @@ def _start_ray(address: str | None) -> None:
     import pipeline
 
     code_root = str(Path(pipeline.__file__).resolve().parents[1])
-    options = {} if address else {"_node_ip_address": "127.0.0.1", "num_cpus": os.cpu_count()}
+    options = {} if address else {"_node_ip_address": "127.0.0.1", "num_cpus": usable_cores()}
     ray.init(address=address, include_dashboard=False, log_to_driver=False,
              runtime_env={"env_vars": {"PYTHONPATH": code_root}}, **options)
 
