@@ -98,9 +98,20 @@ def fold_key(fold: Fold, settings: TrainSettings, inputs: dict, digests: dict[st
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def fold_jobs(folds: list[Fold], settings: TrainSettings, inputs: dict, targets: dict[str, int],
+              preprocessed_dir: str | Path, cache_root: str | Path, threads: int) -> list[FoldJob]:
+    """One cached job per fold, each in ``cache_root/<its key>``."""
+    digests = {pid: file_digest(artifacts.patient_path(preprocessed_dir, pid)) for pid in targets}
+    return [FoldJob(fold, settings, inputs, targets, str(preprocessed_dir),
+                    str(Path(cache_root) / fold_key(fold, settings, inputs, digests)), threads)
+            for fold in folds]
+
+
 def cached_result(job: FoldJob) -> dict | None:
-    """The stored result of ``job``, or None if the fold has not finished."""
-    return artifacts.read_json(job.result_path) if job.result_path.exists() else None
+    """The stored result of ``job`` (with its ``cache_dir``), or None if the fold has not finished."""
+    if not job.result_path.exists():
+        return None
+    return {**artifacts.read_json(job.result_path), "cache_dir": job.cache_dir}
 
 
 def run_fold(job: FoldJob) -> dict:
@@ -127,4 +138,4 @@ def run_fold(job: FoldJob) -> dict:
     # kept ~140 MiB more per fold (2.4 GiB after 24 default folds, against 1.0 GiB), and on a
     # GPU dead folds' tensors would crowd the folds trained beside them.
     gc.collect()
-    return {**record, "cached": False}
+    return {**record, "cache_dir": job.cache_dir, "cached": False}

@@ -13,23 +13,19 @@ import pandas as pd
 
 from pipeline import artifacts, paths
 from pipeline.executors import run_local, run_ray, threads_per_job
-from pipeline.fold_cache import FoldJob, file_digest, fold_key
+from pipeline.fold_cache import FoldJob, fold_jobs
 from pipeline.metrics import evaluate, mann_whitney_test, roc_points
-from pipeline.results import describe_single_class
+from pipeline.results import describe_single_class, report_line
 from pipeline.params import input_settings, load_params, train_settings
 from pipeline.splits import Fold, cv_folds
-from pipeline.train import report_line
 
 
 def build_jobs(params: dict, folds: list[Fold], targets: dict[str, int]) -> list[FoldJob]:
     """One cached job per fold, keyed on its inputs."""
     settings = train_settings(params, params["loocv"]["patience"], progress_bar=False)
-    inputs = input_settings(params)
-    digests = {pid: file_digest(artifacts.patient_path(paths.PREPROCESSED, pid)) for pid in targets}
     threads = threads_per_job(params["loocv"]["jobs"])  # the same in every executor
-    return [FoldJob(fold, settings, inputs, targets, str(paths.PREPROCESSED),
-                    str(paths.fold_dir(fold_key(fold, settings, inputs, digests))), threads)
-            for fold in folds]
+    return fold_jobs(folds, settings, input_settings(params), targets, paths.PREPROCESSED,
+                     paths.LOOCV_FOLDS, threads)
 
 
 def progress_line(result: dict, total: int, targets: dict[str, int]) -> str:
@@ -86,7 +82,8 @@ def main() -> None:
     metrics = {**evaluate(predictions["target"], predictions["prob"], threshold,
                           params["evaluate"]["bootstrap"], params["seed"]),
                **mann_whitney_test(predictions["target"], predictions["prob"]),
-               "evaluation": "loocv", "scheme": params["loocv"]["scheme"], "folds": len(folds)}
+               "evaluation": "loocv", "scheme": params["loocv"]["scheme"], "folds": len(folds),
+               "network": params["model"]["network"]}
     artifacts.write_metrics(paths.LOOCV_METRICS, metrics)
     artifacts.write_csv(paths.PLOTS / "roc_loocv.csv", roc_points(predictions["target"], predictions["prob"]))
     print(f"{params['loocv']['scheme']} done in {time.perf_counter() - started:.0f} s")

@@ -30,18 +30,25 @@ BASELINES = OUTPUTS / "baselines"
 BASELINE_PREDICTIONS = BASELINES / "predictions.csv"
 BASELINE_PERMUTATIONS = BASELINES / "permutations.csv"
 
+POWER = OUTPUTS / "power"
+POWER_TABLE = POWER / "power.csv"
+POWER_COHORTS = POWER / "cohorts"
+POWER_FOLDS = POWER / "folds"
+
+LEARNING_CURVE = OUTPUTS / "learning_curve"
+LEARNING_CURVE_POINTS = LEARNING_CURVE / "points.csv"
+LEARNING_CURVE_FOLDS = LEARNING_CURVE / "folds"
+
 METRICS = Path("metrics")
 HOLDOUT_METRICS = METRICS / "holdout.json"
 RESUBSTITUTION_METRICS = METRICS / "resubstitution.json"
 LOOCV_METRICS = METRICS / "loocv.json"
 BASELINE_METRICS = METRICS / "baselines.json"
+POWER_METRICS = METRICS / "power.json"
+LEARNING_CURVE_METRICS = METRICS / "learning_curve.json"
 
 PLOTS = OUTPUTS / "plots"
 
 REPORT_SOURCE = Path("report") / "report.qmd"
 REPORT_HTML = Path("report") / "report.html"
 
-
-def fold_dir(fold_key: str) -> Path:
-    """The cache folder of one LOOCV fold (named by the hash of its inputs)."""
-    return LOOCV_FOLDS / fold_key

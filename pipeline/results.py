@@ -28,6 +28,9 @@ NOTES = {
 }
 
 
+_REFERENCE_MODELS = {"Baseline: prior": "prior", "Baseline: radiomics": "radiomics"}
+
+
 def load_results(root: str | Path = ".") -> dict[str, dict | None]:
     """Every metrics object by display name; ``None`` for a file not produced yet."""
     root = Path(root)
@@ -67,7 +70,8 @@ def results_table(results: dict[str, dict | None], digits: int = 2) -> pd.DataFr
     for name, metrics in results.items():
         if metrics is None:
             continue
-        row = {"evaluation": name, "n": metrics["n"]}
+        row = {"evaluation": name, "model": metrics.get("network", _REFERENCE_MODELS.get(name, "")),
+               "n": metrics["n"]}
         for metric in TABLE_METRICS:
             row[metric] = format_interval(metrics[metric], metrics["ci95"].get(metric), digits)
         p_value = metrics.get("permutation_p_value", metrics.get("p_value"))
@@ -88,3 +92,10 @@ def describe_single_class(name: str, metrics: dict) -> str | None:
     return (f"WARNING: {name} predicted every patient {label}: it has learned nothing "
             f"that separates the classes (specificity {metrics['specificity']}, "
             f"sensitivity {metrics['sensitivity']}).")
+
+
+def report_line(name: str, metrics: dict) -> str:
+    """One console line: accuracy, sensitivity, specificity with intervals."""
+    parts = [f"{key} {format_interval(metrics[key], metrics['ci95'][key])}"
+             for key in ("accuracy", "sensitivity", "specificity")]
+    return f"{name} (n={metrics['n']}): " + ", ".join(parts)

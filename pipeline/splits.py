@@ -74,6 +74,18 @@ def cross_validation_folds(ids, targets, scheme: str, inner_val_size: int, seed:
     return result
 
 
+def subsampled_fold(fold: Fold, targets: dict[str, int], fraction: float, inner_val_size: int,
+                    seed: int, minimum: int = 4) -> Fold:
+    """``fold`` with only a stratified ``fraction`` of its fitting patients (at least
+    ``minimum``), re-split into training and validation; its test patients are untouched."""
+    ids = list(fold.fitting_ids)
+    size = min(len(ids), max(minimum, round(fraction * len(ids))))
+    kept = ids if size == len(ids) else stratified_split(ids, [targets[i] for i in ids],
+                                                         len(ids) - size, seed)[0]
+    train, validation = stratified_split(kept, [targets[i] for i in kept], inner_val_size, seed)
+    return Fold(fold.number, fold.test_ids, tuple(train), tuple(validation), fold.dropped_ids)
+
+
 def cv_folds(params: dict, patient_ids: list[str], targets: dict[str, int]) -> list[Fold]:
     """The folds of params' ``loocv`` scheme (the loocv and baselines stages share them)."""
     loocv = params["loocv"]

@@ -1,12 +1,15 @@
 """Stage ``train``: the study's single split, its hold-out and (optimistic) resubstitution metrics.
 
 The hold-out patients are never trained on and never used to stop training; early
-stopping uses a validation set taken from the training side. Resubstitution scores all
+stopping (``train.stopping: early``) uses a validation set taken from the training side,
+the fixed-epoch rule trains on the whole training side. Resubstitution scores all
 patients, training ones included, as the study's confusion matrix did: it is reported
 only to show how optimistic that number is.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -16,7 +19,7 @@ from pipeline.fit import fit, load_examples, predict
 from pipeline.metrics import evaluate, roc_points
 from pipeline.network import save_network
 from pipeline.params import input_settings, load_params, train_settings
-from pipeline.results import describe_single_class, format_interval
+from pipeline.results import describe_single_class, report_line
 from pipeline.splits import holdout_fold
 
 
@@ -46,13 +49,6 @@ def evaluation_metrics(predictions: pd.DataFrame, evaluate_params: dict, seed: i
     }
 
 
-def report_line(name: str, metrics: dict) -> str:
-    """One console line: accuracy, sensitivity, specificity with intervals."""
-    parts = [f"{key} {format_interval(metrics[key], metrics['ci95'][key])}"
-             for key in ("accuracy", "sensitivity", "specificity")]
-    return f"{name} (n={metrics['n']}): " + ", ".join(parts)
-
-
 def main() -> None:
     """Runs the stage with params.yaml."""
     params = load_params()
@@ -61,23 +57,36 @@ def main() -> None:
                         params["train"]["validation_size"], params["seed"])
     inputs = input_settings(params)
     examples = {e.patient_id: e for e in load_examples(paths.PREPROCESSED, patient_ids, targets, **inputs)}
-    print(f"single split: {len(fold.train_ids)} train, {len(fold.validation_ids)} validation "
-          f"(early stopping), {len(fold.test_ids)} held out", flush=True)
+    settings = train_settings(params, params["train"]["patience"])
+    if settings.stopping == "fixed":  # nothing to stop on: the validation patients train too
+        fold = dataclasses.replace(fold, train_ids=fold.fitting_ids, validation_ids=())
+    if settings.stopping == "early":
+        print(f"single split: {len(fold.train_ids)} train, {len(fold.validation_ids)} validation "
+              f"(early stopping), {len(fold.test_ids)} held out", flush=True)
+    else:
+        print(f"single split: {len(fold.fitting_ids)} train ({settings.max_epochs} epochs), "
+              f"{len(fold.test_ids)} held out", flush=True)
     result = fit([examples[i] for i in fold.train_ids], [examples[i] for i in fold.validation_ids],
-                 train_settings(params, params["train"]["patience"]), paths.TRAIN_LIVE)
+                 settings, paths.TRAIN_LIVE)
     save_network(paths.TRAIN_MODEL, result.network, examples[patient_ids[0]].image.shape[0],
-                 {**inputs, "best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss})
+                 {**inputs, "best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss},
+                 settings.network)
     probabilities = predict(result.network, [examples[i] for i in patient_ids])
     predictions = split_predictions(fold, patient_ids, targets, probabilities,
                                     params["evaluate"]["threshold"])
     artifacts.write_predictions(paths.TRAIN_PREDICTIONS, predictions)
     metrics = evaluation_metrics(predictions, params["evaluate"], params["seed"])
+    for values in metrics.values():
+        values["network"] = settings.network
     artifacts.write_metrics(paths.HOLDOUT_METRICS, metrics["holdout"])
     artifacts.write_metrics(paths.RESUBSTITUTION_METRICS, metrics["resubstitution"])
     holdout = predictions[predictions["fold"] == "holdout"]
     artifacts.write_csv(paths.PLOTS / "roc_holdout.csv", roc_points(holdout["target"], holdout["prob"]))
-    print(f"best epoch {result.best_epoch}: validation loss {result.best_val_loss:.4f} "
-          f"({result.seconds:.0f} s)")
+    if result.best_val_loss is None:
+        print(f"{settings.network}: trained {result.best_epoch + 1} epochs ({result.seconds:.0f} s)")
+    else:
+        print(f"{settings.network}: best epoch {result.best_epoch}: validation loss "
+              f"{result.best_val_loss:.4f} ({result.seconds:.0f} s)")
     print(report_line("hold-out", metrics["holdout"]))
     print(report_line("resubstitution (OPTIMISTIC: includes training patients)",
                       metrics["resubstitution"]))

@@ -1,10 +1,11 @@
 """The radiomics baseline finds a real effect and finds nothing when there is none."""
 
-from pipeline.baselines import cross_validated_probabilities, permutation_aucs
+from pipeline.baselines import permutation_aucs
 from pipeline.metrics import evaluate, permutation_p_value
 from pipeline.prepare import prepare_cohort
 from pipeline.preprocess import PreprocessSettings
 from pipeline.radiomics import feature_table
+from pipeline.reference_models import cross_validated_probabilities
 from pipeline.splits import cross_validation_folds
 from pipeline.synth import Composition, write_cohort
 

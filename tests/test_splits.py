@@ -52,3 +52,26 @@ def test_split_is_seeded():
     first = holdout_fold(IDS, TARGETS, 5, 4, seed=3)
     assert first == holdout_fold(IDS, TARGETS, 5, 4, seed=3)
     assert first != holdout_fold(IDS, TARGETS, 5, 4, seed=4)
+
+
+def test_a_subsampled_fold_keeps_its_test_patients_and_the_class_balance():
+    from pipeline.splits import subsampled_fold
+
+    target_of = dict(zip(IDS, TARGETS))
+    for fold in cross_validation_folds(IDS, TARGETS, "kfold", inner_val_size=4, seed=1, folds=4):
+        small = subsampled_fold(fold, target_of, 0.5, inner_val_size=2, seed=3)
+        assert small.test_ids == fold.test_ids
+        assert set(small.fitting_ids) < set(fold.fitting_ids) and len(small.fitting_ids) == 9
+        assert 5 <= sum(target_of[i] for i in small.fitting_ids) <= 6  # 15/24 of 9, stratified
+        assert len(small.validation_ids) == 2
+        assert set(subsampled_fold(fold, target_of, 1.0, 2, seed=3).fitting_ids) == set(fold.fitting_ids)
+
+
+def test_subsamples_differ_between_seeds_and_repeat_with_the_same_seed():
+    from pipeline.splits import subsampled_fold
+
+    target_of = dict(zip(IDS, TARGETS))
+    fold = cross_validation_folds(IDS, TARGETS, "kfold", inner_val_size=4, seed=1, folds=4)[0]
+    draws = {subsampled_fold(fold, target_of, 0.5, 2, seed=s).fitting_ids for s in range(5)}
+    assert len(draws) > 1
+    assert subsampled_fold(fold, target_of, 0.5, 2, seed=7) == subsampled_fold(fold, target_of, 0.5, 2, seed=7)
