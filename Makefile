@@ -4,7 +4,7 @@ PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install run test bench clean-outputs
+.PHONY: install run power test bench clean-outputs
 
 install: $(STAMP)
 
@@ -19,6 +19,11 @@ $(STAMP): requirements.txt
 run: install
 	test -d data || $(PYTHON) -m pipeline.synth data
 	dvc repro
+
+# The power study (its own DVC pipeline), then the report again with its Power section.
+power: run
+	dvc repro power/dvc.yaml
+	dvc repro --force --single-item report
 
 test: install
 	$(PYTHON) -m pytest -q tests

@@ -263,6 +263,35 @@ def read_permutations(path: str | os.PathLike) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
+# --- power study and learning curve ------------------------------------------------
+
+POWER_COLUMNS = ["arm", "effect", "patients", "replicate", "auc", "p_value", "detected"]
+LEARNING_POINT_COLUMNS = ["arm", "fraction", "repeat", "train_patients", "auc"]
+
+
+def write_power_table(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """Writes ``outputs/power/power.csv``: one row per arm, effect, cohort size, replicate."""
+    frame = frame[POWER_COLUMNS].sort_values(["arm", "patients", "effect", "replicate"])
+    write_csv(path, frame.assign(detected=frame["detected"].map({True: "true", False: "false"})))
+
+
+def read_power_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Reads the power table with ``detected`` as bool."""
+    frame = pd.read_csv(path, dtype={"arm": str})
+    frame["detected"] = frame["detected"].astype(str).str.lower() == "true"
+    return frame
+
+
+def write_learning_points(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """Writes the learning curve's raw points: one AUC per arm, training share and repeat."""
+    write_csv(path, frame[LEARNING_POINT_COLUMNS].sort_values(["arm", "fraction", "repeat"]))
+
+
+def read_learning_points(path: str | os.PathLike) -> pd.DataFrame:
+    """Reads the learning curve's raw points."""
+    return pd.read_csv(path, dtype={"arm": str})
+
+
 # --- loss curves (written by DVCLive, read here) ------------------------------------
 
 

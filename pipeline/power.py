@@ -1,0 +1,154 @@
+"""Stage ``power`` (its own pipeline, ``power/dvc.yaml``; run by ``make power``).
+
+How often each arm detects a planted effect, by effect size and cohort size: for every
+cell of the grid (effect x patients x replicate) the built-in generator writes a cohort of
+that size and balance, every arm is cross-validated on it through the same folds, and
+the cell's one-sided Mann-Whitney test says whether the effect was detected. Cohorts and
+network folds are cached, so a killed run resumes at the first unfinished fold; the
+same replicate at every effect is the same set of generated patients, so the curves
+compare like with like. The positive and negative controls are cells of this grid.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline import artifacts, paths
+from pipeline.arms import (BLIND_ARMS, REFERENCE_ARMS, detection, fold_predictions, reference_features,
+                           reference_predictions)
+from pipeline.executors import run_local, run_ray, threads_per_job
+from pipeline.fold_cache import FoldJob, fold_jobs
+from pipeline.params import load_params, train_settings
+from pipeline.power_analysis import control_sentence, control_verdict, power_metrics
+from pipeline.preprocess import PreprocessSettings
+from pipeline.splits import cross_validation_folds
+from pipeline.synthetic import generated_cohort, preprocessed_dir
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One generated cohort of the grid."""
+
+    effect: float
+    patients: int
+    replicate: int
+
+    @property
+    def name(self) -> str:
+        return f"effect{self.effect:g}-n{self.patients}-r{self.replicate}"
+
+    def seed(self, base: int) -> int:
+        """The cohort seed: one per replicate and size, the same at every effect."""
+        return base + 1000 * self.patients + self.replicate
+
+
+def grid_cells(effects, patients, replicates: int, controls: dict) -> list[Cell]:
+    """Every cell of the grid, plus the controls' cells (effect 0 and the positive effect)."""
+    effects = sorted(set(effects) | {0.0, float(controls["effect"])})
+    sizes = sorted(set(patients) | {int(controls["patients"])})
+    return [Cell(float(e), int(n), r) for n, e, r in itertools.product(sizes, effects, range(1, replicates + 1))]
+
+
+def cell_folds(targets: dict[str, int], folds: int, inner_val_size: int, seed: int):
+    """Stratified k-fold over a cell's patients (every arm's folds)."""
+    ids = sorted(targets)
+    return cross_validation_folds(ids, [targets[i] for i in ids], "kfold", inner_val_size, seed, folds)
+
+
+def network_results(jobs_by_cell: dict[tuple, list[FoldJob]], power: dict, ray_address):
+    """Runs every network fold of the grid; yields (cell key, fold results) as cells finish."""
+    jobs = [job for cell_jobs in jobs_by_cell.values() for job in cell_jobs]
+    if power["executor"] == "ray":
+        stream = run_ray(jobs, power["jobs"], ray_address)
+    else:
+        stream = run_local(jobs, power["jobs"])
+    cell_of = {job.cache_dir: key for key, cell_jobs in jobs_by_cell.items() for job in cell_jobs}
+    done: dict[tuple, list[dict]] = defaultdict(list)
+    for result in stream:
+        key = cell_of[result["cache_dir"]]
+        done[key].append(result)
+        if len(done[key]) == len(jobs_by_cell[key]):
+            yield key, done.pop(key)
+
+
+def progress_line(index: int, total: int, arm: str, cell: Cell, found: dict, note: str) -> str:
+    """``cell 3/24 densenet_small effect 1.5 n=24 replicate 2: AUC 0.81 p=0.003 detected (41 s)``."""
+    verdict = "detected" if found["detected"] else "not detected"
+    auc = "n/a" if found["auc"] is None else f"{found['auc']:.2f}"
+    p_value = "n/a" if found["p_value"] is None else f"{found['p_value']:.3g}"
+    return (f"cell {index}/{total} {arm} effect {cell.effect:g} n={cell.patients} "
+            f"replicate {cell.replicate}: AUC {auc} p={p_value} {verdict} ({note})")
+
+
+def main() -> None:
+    """Runs the stage with params.yaml."""
+    params = load_params()
+    power = params["power"]
+    grid = power["grids"][power["grid"]]
+    controls = power["controls"]
+    cells = grid_cells(grid["effects"], grid["patients"], grid["replicates"], controls)
+    prepare = params["prepare"]
+    settings = PreprocessSettings(prepare["crop_mm"], prepare["crop_voxels"], tuple(prepare["percentiles"]))
+    artifacts.remove_leftovers(paths.POWER)
+    print(f"power study ({power['grid']} grid): {len(cells)} cohorts x "
+          f"{len(grid['networks']) + len(REFERENCE_ARMS)} arms", flush=True)
+    targets, folds = {}, {}
+    for index, cell in enumerate(cells, start=1):
+        started = time.perf_counter()
+        targets[cell] = generated_cohort(paths.POWER_COHORTS / cell.name, cell.effect, cell.patients,
+                                         cell.seed(power["seed"]), settings, workers=power["jobs"])
+        folds[cell] = cell_folds(targets[cell], power["folds"], params["loocv"]["inner_val_size"], params["seed"])
+        print(f"cohort {index}/{len(cells)} {cell.name} ({time.perf_counter() - started:.0f} s)", flush=True)
+    rows = []
+    total = len(cells) * (len(grid["networks"]) + len(REFERENCE_ARMS))
+    count = 0
+    for cell in cells:
+        features = reference_features(preprocessed_dir(paths.POWER_COHORTS / cell.name), targets[cell])
+        for arm in REFERENCE_ARMS:
+            found = detection(reference_predictions(arm, features, targets[cell], folds[cell]),
+                              power["alpha"])
+            rows.append({"arm": arm, "effect": cell.effect, "patients": cell.patients,
+                         "replicate": cell.replicate, **found})
+    count = len(rows)
+    for network in grid["networks"]:
+        train = train_settings({**params, "model": {**params["model"], "network": network}},
+                               params["loocv"]["patience"], progress_bar=False)
+        threads = threads_per_job(power["jobs"])
+        jobs = {cell: fold_jobs(folds[cell], train, {"mask_channel": params["model"]["mask_channel"],
+                                                     "one_hot_mask": prepare["one_hot_mask"]},
+                                targets[cell], preprocessed_dir(paths.POWER_COHORTS / cell.name),
+                                paths.POWER_FOLDS, threads)
+                for cell in cells}
+        cached = sum(job.result_path.exists() for cell_jobs in jobs.values() for job in cell_jobs)
+        print(f"{network}: {cached} of {sum(map(len, jobs.values()))} folds cached", flush=True)
+        started = time.perf_counter()
+        for cell, results in network_results(jobs, power, params["loocv"]["ray_address"]):
+            found = detection(fold_predictions(results, targets[cell]), power["alpha"])
+            rows.append({"arm": network, "effect": cell.effect, "patients": cell.patients,
+                         "replicate": cell.replicate, **found})
+            count += 1
+            cached = all(result["cached"] for result in results)
+            note = "cached" if cached else f"{time.perf_counter() - started:.0f} s"
+            started = time.perf_counter()
+            print(progress_line(count, total, network, cell, found, note), flush=True)
+    table = pd.DataFrame(rows)
+    artifacts.write_power_table(paths.POWER_TABLE, table)
+    metrics = power_metrics(table, power["alpha"])
+    metrics["controls"] = {
+        arm: {kind: control_verdict(table, arm, effect, controls["patients"],
+                                    expected=effect > 0 and arm not in BLIND_ARMS)
+              for kind, effect in (("positive", float(controls["effect"])), ("negative", 0.0))}
+        for arm in table["arm"].unique()}
+    artifacts.write_metrics(paths.POWER_METRICS, metrics)
+    for arm, verdicts in metrics["controls"].items():
+        for kind, verdict in verdicts.items():
+            print(f"{kind} control: {control_sentence(verdict)}")
+
+
+if __name__ == "__main__":
+    main()
