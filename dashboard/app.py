@@ -19,5 +19,6 @@ pages = [
     st.Page("views/patients.py", title="Patients", icon=":material/person_search:"),
     st.Page("views/training.py", title="Training", icon=":material/show_chart:"),
     st.Page("views/experiments.py", title="Experiments", icon=":material/science:"),
+    st.Page("views/power.py", title="Power", icon=":material/troubleshoot:"),
 ]
 st.navigation(pages).run()

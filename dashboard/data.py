@@ -31,6 +31,8 @@ PRODUCED_BY = {  # output -> the dvc.yaml stage that writes it
     paths.LOOCV_PREDICTIONS: "loocv", paths.LOOCV_INDEX: "loocv", paths.LOOCV_METRICS: "loocv",
     paths.BASELINE_PREDICTIONS: "baselines", paths.BASELINE_PERMUTATIONS: "baselines",
     paths.BASELINE_METRICS: "baselines",
+    paths.LEARNING_CURVE_METRICS: "learning_curve", paths.LEARNING_CURVE_POINTS: "learning_curve",
+    paths.POWER_METRICS: "power/dvc.yaml",
 }
 Stamp = tuple[str, int]  # (absolute path, newest modification time in ns): a cache key
 
@@ -47,7 +49,8 @@ def stamp(path: Path) -> Stamp | None:
 
 _READERS = {"manifest": artifacts.read_manifest, "predictions": artifacts.read_predictions,
             "history": artifacts.read_history, "fold_index": artifacts.read_fold_index,
-            "permutations": artifacts.read_permutations}
+            "permutations": artifacts.read_permutations,
+            "learning_points": artifacts.read_learning_points}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -120,6 +123,28 @@ def results() -> dict[str, dict | None]:
     metric_files = (paths.LOOCV_METRICS, paths.HOLDOUT_METRICS, paths.RESUBSTITUTION_METRICS,
                     paths.BASELINE_METRICS)
     return _results(tuple(stamp(path) for path in metric_files))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _metrics(key: Stamp) -> dict:
+    return artifacts.read_metrics(key[0])
+
+
+def power() -> dict | None:
+    """``metrics/power.json`` (``make power``); None before the power study has run."""
+    key = stamp(paths.POWER_METRICS)
+    return None if key is None else _metrics(key)
+
+
+def learning_curve() -> dict | None:
+    """``metrics/learning_curve.json``; None before the stage has run."""
+    key = stamp(paths.LEARNING_CURVE_METRICS)
+    return None if key is None else _metrics(key)
+
+
+def learning_points() -> pd.DataFrame | None:
+    """The learning curve's raw points (one AUC per arm, training share and repeat)."""
+    return _load("learning_points", paths.LEARNING_CURVE_POINTS)
 
 
 def patient_table() -> pd.DataFrame | None:

@@ -175,3 +175,63 @@ def permutation_figure(null_aucs: pd.Series, observed: float | None) -> go.Figur
                          annotation_text=f"observed AUC {observed:.2f}")
     return _layout(figure, f"Permutation null ({len(null_aucs)} label shuffles)", "AUC",
                    "permutations")
+
+
+def power_figure(power: dict) -> go.Figure:
+    """Power against planted effect, one line per arm and cohort size, Wilson 95% bars.
+
+    Args:
+        power: the object of ``metrics/power.json``.
+    """
+    figure = go.Figure()
+    for arm, summary in power["arms"].items():
+        cells = pd.DataFrame(summary["cells"])
+        for patients, rows in cells.groupby("patients"):
+            rows = rows.sort_values("effect")
+            low = [interval[0] if interval else np.nan for interval in rows["power_ci95"]]
+            high = [interval[1] if interval else np.nan for interval in rows["power_ci95"]]
+            figure.add_trace(go.Scatter(
+                x=rows["effect"], y=rows["power"], mode="lines+markers", name=f"{arm}, n = {patients}",
+                error_y=dict(type="data", symmetric=False, array=np.array(high) - rows["power"],
+                             arrayminus=rows["power"] - np.array(low)),
+                customdata=rows[["replicates", "auc_mean"]],
+                hovertemplate="effect %{x}<br>power %{y:.2f}<br>%{customdata[0]} cohorts, "
+                              "mean AUC %{customdata[1]:.2f}<extra></extra>"))
+    figure.add_hline(y=0.8, line_dash="dot", annotation_text="power 0.8")
+    figure.add_hline(y=power["alpha"], line_dash="dot", line_color="grey",
+                     annotation_text=f"alpha {power['alpha']}")
+    figure.update_yaxes(range=[-0.05, 1.05])
+    return _layout(figure, "Power: share of generated cohorts in which the effect was detected",
+                   "planted effect (pipeline.synth --effect)", "power")
+
+
+def learning_curve_figure(points: pd.DataFrame, curves: dict) -> go.Figure:
+    """Cross-validated AUC against training-set size per arm, its fitted inverse power law
+    and the projected AUCs with their bootstrap intervals.
+
+    Args:
+        points: the raw points (``artifacts.read_learning_points``).
+        curves: the object of ``metrics/learning_curve.json``.
+    """
+    from pipeline.inverse_power_law import curve
+
+    figure = go.Figure()
+    for arm, summary in curves.items():
+        rows = points[points["arm"] == arm]
+        figure.add_trace(go.Scatter(x=rows["train_patients"], y=rows["auc"], mode="markers",
+                                    name=f"{arm}: subsamples", opacity=0.5))
+        projected = {int(n): value for n, value in summary["projected"].items() if value["auc"] is not None}
+        if summary["fit"] and projected:
+            sizes = np.linspace(rows["train_patients"].min(), max(projected), 100)
+            figure.add_trace(go.Scatter(x=sizes, y=curve(sizes, **summary["fit"]), mode="lines",
+                                        name=f"{arm}: inverse power law"))
+            with_interval = {n: v for n, v in projected.items() if v["ci95"]}
+            figure.add_trace(go.Scatter(
+                x=list(with_interval), y=[v["auc"] for v in with_interval.values()], mode="markers",
+                name=f"{arm}: projected", marker=dict(symbol="diamond", size=10),
+                error_y=dict(type="data", symmetric=False,
+                             array=[v["ci95"][1] - v["auc"] for v in with_interval.values()],
+                             arrayminus=[v["auc"] - v["ci95"][0] for v in with_interval.values()])))
+    figure.add_hline(y=0.5, line_dash="dot", line_color="grey", annotation_text="chance")
+    return _layout(figure, "Learning curve: cross-validated AUC against training patients",
+                   "training patients", "AUC (held-out)")

@@ -136,6 +136,39 @@ def _write_baselines(targets: dict[str, int], rng: np.random.Generator) -> None:
                                                                    "auc": null}))
 
 
+def write_power(root: str | os.PathLike, network_finds_positive: bool = True) -> None:
+    """``metrics/power.json`` of a grid with both controls at n = 24, three cohorts each."""
+    from pipeline.power_analysis import control_verdict, power_metrics
+
+    rows = []
+    for arm in ("densenet_small", "radiomics", "prior"):
+        for effect in (0.0, 3.0):
+            for replicate in (1, 2, 3):
+                hit = effect > 0 and arm != "prior" and (arm == "radiomics" or network_finds_positive)
+                rows.append({"arm": arm, "effect": effect, "patients": 24, "replicate": replicate,
+                             "auc": 0.95 if hit else 0.45, "p_value": 0.001 if hit else 0.6,
+                             "detected": hit})
+    table = pd.DataFrame(rows)
+    metrics = power_metrics(table, 0.05)
+    metrics["controls"] = {arm: {kind: control_verdict(table, arm, effect, 24, effect > 0 and arm != "prior")
+                                 for kind, effect in (("positive", 3.0), ("negative", 0.0))}
+                           for arm in table["arm"].unique()}
+    artifacts.write_metrics(Path(root) / paths.POWER_METRICS, metrics)
+
+
+def write_learning_curve(root: str | os.PathLike) -> None:
+    """The learning curve's points and metrics of a radiomics arm that improves with size."""
+    from pipeline.learning_curve import summary
+
+    points = pd.DataFrame([{"arm": "radiomics", "fraction": f, "repeat": r, "train_patients": 19 * f,
+                            "auc": 0.9 - 0.3 / (19 * f) ** 0.5 + 0.01 * r}
+                           for f in (0.3, 0.5, 0.75, 1.0) for r in (1, 2, 3)])
+    artifacts.write_learning_points(Path(root) / paths.LEARNING_CURVE_POINTS, points)
+    settings = {"project_to": [50, 100, 200], "bootstrap": 20}
+    artifacts.write_metrics(Path(root) / paths.LEARNING_CURVE_METRICS,
+                            {"radiomics": summary(points, settings, 0)})
+
+
 def write_fake_outputs(root: str | os.PathLike, n_patients: int = 10, single_class: bool = False,
                        with_model: bool = True, crop: int = 16, seed: int = 0) -> list[str]:
     """Writes manifest, preprocessed patients, train/LOOCV/baseline outputs under ``root``.

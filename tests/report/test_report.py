@@ -20,11 +20,11 @@ from plotly.offline import get_plotlyjs
 from pipeline import artifacts, narrative, paths, provenance
 from pipeline.results import TABLE_METRICS, format_interval, format_p_value, format_value
 from report import render as render_module
-from tests.outputs_factory import write_fake_outputs
+from tests.outputs_factory import write_fake_outputs, write_learning_curve, write_power
 
 REPO = Path(__file__).resolve().parents[2]
 SECTIONS = ["Summary", "Cohort", "Methods", "Training", "Results", "Is it better than chance?",
-            "Reproducibility"]
+            "Power: what the network can detect", "Reproducibility"]
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--no-first-run", "--disable-dev-shm-usage", "--window-size=1300,1600"]
@@ -84,6 +84,9 @@ class ReportPage(HTMLParser):
 
 def _render(root: Path, single_class: bool) -> Path:
     write_fake_outputs(root, n_patients=10, single_class=single_class, with_model=False)
+    if not single_class:  # the collapsed report is also the one before `make power`
+        write_power(root)
+        write_learning_curve(root)
     for name in ("params.yaml", "requirements.txt"):
         shutil.copy(REPO / name, root / name)
     output = root / paths.REPORT_HTML
@@ -123,9 +126,9 @@ def test_results_table_row_equals_metrics_json(report, name, path):
     metrics = _metrics(root, path)
     expected = [format_interval(metrics[key], metrics["ci95"][key]) for key in TABLE_METRICS]
     row = page.row(name)
-    assert row[1] == str(metrics["n"])
-    assert row[2:2 + len(TABLE_METRICS)] == expected
-    assert row[2 + len(TABLE_METRICS)] == format_p_value(metrics.get("p_value"))
+    assert row[1] == metrics.get("network", "") and row[2] == str(metrics["n"])
+    assert row[3:3 + len(TABLE_METRICS)] == expected
+    assert row[3 + len(TABLE_METRICS)] == format_p_value(metrics.get("p_value"))
 
 
 def _formatted_numbers(metrics: dict) -> set[str]:
@@ -333,3 +336,14 @@ def test_param_notes_read_the_comments_of_params_yaml():
 ])
 def test_git_state_sentence_says_whether_the_commit_reproduces(changed, expected):
     assert expected in provenance.describe_git_state({"commit": "abc123", "changed": changed})
+
+
+def test_the_power_section_gives_the_controls_verdicts_and_a_conclusion(report, collapsed_report):
+    _, _, page = report
+    power = page.sections["Power: what the network can detect"]
+    assert "at n = 24, densenet_small detects a planted effect of 3: yes (3 of 3 cohorts)" in power
+    assert page.row("densenet_small", column=0)[-1] == "passed"
+    assert "smallest effect detected with power >= 0.8: 3 at n = 24" in power
+    assert "radiomics: cross-validated AUC" in power and "projects" in power
+    assert "What the instrument can see." in page.sections["Summary"]
+    assert "The power study has not been run" in collapsed_report.sections["Power: what the network can detect"]
