@@ -105,7 +105,8 @@ def measure(context: Context) -> Section:
                           (settings.study_crop, settings.repeats)):
         costs = costs_at(crop, settings.channels, settings.mask_channels, repeats)
         step = floor.seconds_per_volume(settings.channels, crop, settings.batch_size,
-                                        settings.params["lr"], max(1, settings.repeats - 1))
+                                        settings.params["lr"], max(1, settings.repeats - 1),
+                                        settings.network)
         for name, cost in costs.items():
             section.figures.append(Figure(
                 f"{name}, {crop}^3", cost["pipeline"] * 1e3, "ms/volume",

@@ -19,8 +19,8 @@ import time
 import traceback
 from pathlib import Path
 
-from bench import (augmentation, cpu_threads, flops, loocv_folds, machine, memory, prepare_cost,
-                   repro, study_loocv, throughput)
+from bench import (augmentation, concurrent, cpu_threads, flops, loocv_folds, machine, memory,
+                   prepare_cost, repro, study_loocv, throughput)
 from bench.context import BenchSettings, Context
 from bench.report import render
 from bench.targets import evaluate
@@ -32,7 +32,7 @@ from pipeline.params import load_params
 MEASUREMENTS = {
     "prepare": prepare_cost, "repro": repro, "threads": cpu_threads, "flops": flops,
     "augmentation": augmentation, "throughput": throughput, "loocv": loocv_folds,
-    "memory": memory, "study_loocv": study_loocv,
+    "memory": memory, "concurrent": concurrent, "study_loocv": study_loocv,
 }
 OUTPUT_DIR = Path(__file__).resolve().parent
 

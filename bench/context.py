@@ -64,6 +64,11 @@ class BenchSettings:
         """How a prepared patient becomes a model input (``pipeline.params.input_settings``)."""
         return input_settings(self.params)
 
+    @property
+    def network(self) -> str:
+        """The configured network (params ``model.network``)."""
+        return self.params["model"]["network"]
+
     def train_settings(self, epochs: int) -> TrainSettings:
         """The params' training settings for ``epochs`` epochs; early stopping cannot cut them."""
         params, train = self.params, self.params["train"]
@@ -71,6 +76,7 @@ class BenchSettings:
             lr=params["lr"], seed=params["seed"], max_epochs=epochs, patience=epochs + 1,
             batch_size=train["batch_size"], val_batch_size=train["val_batch_size"],
             augment=dict(params["augment"]), pos_weight=params["model"]["pos_weight"],
+            network=self.network, stopping=train["stopping"],
             num_workers=train["num_workers"], precision=train["precision"], progress_bar=False)
 
     def to_dict(self) -> dict:

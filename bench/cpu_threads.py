@@ -34,7 +34,7 @@ def measure(context: Context) -> Section:
     section.details["load_before"] = load_average()
     arguments = {"crop": settings.default_crop, "batch_size": settings.batch_size,
                  "channels": settings.channels, "lr": settings.params["lr"],
-                 "steps": max(3, settings.repeats + 1)}
+                 "steps": max(3, settings.repeats + 1), "network": settings.network}
     seconds = {name: [] for name in SETTINGS}
     threads = {}
     for _ in range(ROUNDS):

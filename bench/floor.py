@@ -15,7 +15,7 @@ import torch
 from torch.nn import functional as F
 
 from bench import gpu
-from pipeline.network import build_network
+from pipeline.network import DEFAULT_NETWORK, build_network
 
 
 def device() -> str:
@@ -26,13 +26,13 @@ class BareLoop:
     """Trains the pipeline's network on in-memory ``images`` (N, C, X, Y, Z) and ``targets``."""
 
     def __init__(self, images: torch.Tensor, targets: torch.Tensor, batch_size: int, lr: float,
-                 seed: int):
+                 seed: int, network: str = DEFAULT_NETWORK):
         torch.manual_seed(seed)
         torch.backends.cudnn.benchmark = gpu.available()
         self.device = device()
         self.images = images.float().to(self.device)
         self.targets = targets.float().reshape(-1, 1).to(self.device)
-        self.network = build_network(images.shape[1]).to(self.device).train()
+        self.network = build_network(images.shape[1], network).to(self.device).train()
         self.optimizer = torch.optim.Adam(self.network.parameters(), lr=lr)
         self.batch_size = batch_size
         self.generator = torch.Generator().manual_seed(seed)
@@ -64,7 +64,8 @@ class BareLoop:
 
 
 @functools.cache
-def seconds_per_volume(channels: int, crop: int, batch_size: int, lr: float, steps: int) -> float:
+def seconds_per_volume(channels: int, crop: int, batch_size: int, lr: float, steps: int,
+                       network: str = DEFAULT_NETWORK) -> float:
     """Seconds per volume of the bare loop at ``crop``^3: the fastest of ``steps`` identical
     steps (other jobs can only add time), after two warm-up steps (a fresh network's first
     step is several times slower). Random tensors: the cost does not depend on the values.
@@ -73,7 +74,7 @@ def seconds_per_volume(channels: int, crop: int, batch_size: int, lr: float, ste
     """
     generator = torch.Generator().manual_seed(0)
     images = torch.rand(batch_size, channels, crop, crop, crop, generator=generator)
-    loop = BareLoop(images, torch.arange(batch_size) % 2, batch_size, lr, seed=0)
+    loop = BareLoop(images, torch.arange(batch_size) % 2, batch_size, lr, seed=0, network=network)
     index = torch.arange(batch_size)
     for _ in range(2):
         loop.step(index)

@@ -19,13 +19,13 @@ from bench.context import Context
 from bench.figure import Figure, Section
 from bench.machine import cpu_fields, peak_flops
 from bench.timing import load_average, seconds_of
-from pipeline.network import build_network
+from pipeline.network import DEFAULT_NETWORK, build_network
 
 MATRIX_SIDE = 2048
 GPU_MATRIX_SIDE = 8192  # a GPU needs a larger product to fill its units
 
 
-def counted_flops(channels: int, crop: int) -> dict[str, int]:
+def counted_flops(channels: int, crop: int, network: str = DEFAULT_NETWORK) -> dict[str, int]:
     """Forward and forward+backward FLOPs of one training volume at ``crop``^3.
 
     Counted on the meta device (shapes only, no arithmetic, so it is instant) on a batch of
@@ -33,10 +33,10 @@ def counted_flops(channels: int, crop: int) -> dict[str, int]:
     they are at 32^3) and halved: FLOPs grow linearly with the batch.
     """
     with torch.device("meta"):
-        network = build_network(channels).train()
+        model = build_network(channels, network).train()
         image = torch.rand(2, channels, crop, crop, crop)
     with FlopCounterMode(display=False) as forward:
-        logits = network(image)
+        logits = model(image)
     with FlopCounterMode(display=False) as backward:
         F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits)).backward()
     return {"forward": forward.get_total_flops() // 2,
@@ -93,14 +93,15 @@ def measure(context: Context) -> Section:
     """FLOPs at both crops; achieved FLOP/s of the bare loop against the peak and a
     large matrix product measured in the same run."""
     settings = context.settings
-    section = Section("DenseNet121 FLOPs and distance to peak")
+    section = Section(f"{settings.network} FLOPs and distance to peak")
     section.details.update(load_before=load_average(), theoretical=peak_flops(cpu_fields()))
     figures, peak_name, peak, matmul = ceilings(settings.repeats)
     section.figures += figures
     for crop in dict.fromkeys((settings.default_crop, settings.study_crop)):
-        counted = counted_flops(settings.channels, crop)
+        counted = counted_flops(settings.channels, crop, settings.network)
         seconds = floor.seconds_per_volume(settings.channels, crop, settings.batch_size,
-                                           settings.params["lr"], max(1, settings.repeats - 1))
+                                           settings.params["lr"], max(1, settings.repeats - 1),
+                                           settings.network)
         achieved = counted["training"] / seconds
         section.figures += [
             Figure(f"FLOPs per volume, forward+backward, {crop}^3", counted["training"] / 1e9,

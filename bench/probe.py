@@ -172,7 +172,8 @@ def steps_task(arguments: dict) -> dict:
 
     crop, batch = arguments["crop"], arguments["batch_size"]
     images = torch.rand(batch, arguments["channels"], crop, crop, crop)
-    loop = BareLoop(images, torch.arange(batch) % 2, batch, arguments["lr"], seed=0)
+    loop = BareLoop(images, torch.arange(batch) % 2, batch, arguments["lr"], seed=0,
+                    network=arguments["network"])
     index, seconds = torch.arange(batch), []
     for step in range(2 + arguments["steps"]):  # two warm-up steps, not kept
         started = time.perf_counter()

@@ -92,7 +92,7 @@ def render(results: dict) -> str:
         f"as the pipeline runs, except where the CPU-threads section sets it otherwise.",
         *contention_warning(results),
         "", "## Machine", "", *machine_table(results["machine"], results["load"]),
-        "", "## Targets (issue 6)", "", *targets_table(results["targets"]),
+        "", "## Targets", "", *targets_table(results["targets"]),
     ]
     for name, section in results["sections"].items():
         lines += ["", f"## {section['title']}", ""]

@@ -64,7 +64,7 @@ def bare_run(train, settings: TrainSettings, epochs: int) -> dict:
     """The floor on the same training volumes for the same epochs; the same ones counted."""
     images = torch.stack([example.image for example in train])
     targets = torch.tensor([example.target for example in train])
-    loop = BareLoop(images, targets, settings.batch_size, settings.lr, settings.seed)
+    loop = BareLoop(images, targets, settings.batch_size, settings.lr, settings.seed, settings.network)
     timed = []
     with gpu.GpuMonitor() as monitor:
         for _ in range(epochs):
