@@ -68,6 +68,11 @@ def class_balance(manifest: pd.DataFrame) -> pd.DataFrame:
 def training_summary(history: pd.DataFrame) -> str:
     """Where the single split's validation loss was lowest, and the training loss there."""
     valid = history.dropna(subset=["val_loss"])
+    if valid.empty and history["train_loss"].notna().any():
+        losses = history["train_loss"].dropna()
+        return (f"The single split trained {len(history)} epochs on every training patient (fixed "
+                f"epochs, no validation set); its training loss went from {format_value(losses.iloc[0], 3)} "
+                f"to {format_value(losses.iloc[-1], 3)}, and the last epoch's model is the one evaluated.")
     if valid.empty:
         return "The single split logged no validation loss."
     best = valid.loc[valid["val_loss"].idxmin()]
@@ -78,15 +83,18 @@ def training_summary(history: pd.DataFrame) -> str:
             "the one evaluated.")
 
 
-def folds_summary(fold_index: pd.DataFrame) -> str:
-    """How many LOOCV folds ran, where they stopped and how long they took."""
+def folds_summary(fold_index: pd.DataFrame, stopping: str = "early") -> str:
+    """How many LOOCV folds ran, where they stopped (``stopping: early``) and how long they took."""
     if fold_index.empty:
         return "No LOOCV folds were recorded."
+    seconds = f"a fold took {format_value(fold_index['seconds'].median(), 0)} s (median)"
+    if stopping == "fixed":
+        return (f"{len(fold_index)} LOOCV folds were trained, each for "
+                f"{int(fold_index['best_epoch'].max()) + 1} fixed epochs; {seconds}.")
     low, high = int(fold_index["best_epoch"].min()), int(fold_index["best_epoch"].max())
     epochs = f"was {low} in every fold" if low == high else f"ranged from {low} to {high}"
     return (f"{len(fold_index)} LOOCV folds were trained, each with its own early stopping; "
-            f"the best epoch {epochs}, and a fold took "
-            f"{format_value(fold_index['seconds'].median(), 0)} s (median).")
+            f"the best epoch {epochs}, and {seconds}.")
 
 
 # --- results ----------------------------------------------------------------------------
@@ -132,11 +140,12 @@ def scheme_name(loocv: dict) -> str:
     return f"{prefix}leave-one-out cross-validation"
 
 
-def evaluation_summary(loocv: dict) -> str:
+def evaluation_summary(loocv: dict, stopping: str = "early") -> str:
     """How the patients were held out for the headline estimate."""
-    return (f"Held-out evaluation: {scheme_name(loocv)}. Each fold trains its own model, with "
-            "early stopping on an inner validation split of its training patients, and scores "
-            "only the patients it held out; the decision threshold "
+    how = ("with early stopping on an inner validation split of its training patients"
+           if stopping == "early" else "on all its training patients for fixed epochs")
+    return (f"Held-out evaluation: {scheme_name(loocv)}. Each fold trains its own model, {how}, "
+            "and scores only the patients it held out; the decision threshold "
             f"({format_value(loocv.get('threshold'))}) was fixed in advance.")
 
 

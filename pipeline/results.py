@@ -84,14 +84,23 @@ def results_table(results: dict[str, dict | None], digits: int = 2) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+RANKS_AUC = 0.75  # a one-class model above this AUC separates the classes, at another threshold
+
+
 def describe_single_class(name: str, metrics: dict) -> str | None:
     """A one-line warning when ``metrics`` flags a single predicted class, else None."""
     if not metrics.get("single_class"):
         return None
     label = "positive" if metrics["single_class_predicted"] == 1 else "negative"
+    rates = f"specificity {metrics['specificity']}, sensitivity {metrics['sensitivity']}"
+    auc = metrics.get("auc")
+    if auc is not None and auc >= RANKS_AUC:
+        # A threshold problem, not a learning one: saying "learned nothing" would be false.
+        return (f"WARNING: {name} predicted every patient {label} at threshold "
+                f"{metrics['threshold']} ({rates}), although it ranks them (AUC {auc:.2f}): "
+                "its probabilities are shifted, so the rates at this threshold understate it.")
     return (f"WARNING: {name} predicted every patient {label}: it has learned nothing "
-            f"that separates the classes (specificity {metrics['specificity']}, "
-            f"sensitivity {metrics['sensitivity']}).")
+            f"that separates the classes ({rates}).")
 
 
 def report_line(name: str, metrics: dict) -> str:

@@ -58,3 +58,14 @@ def test_roc_points_match_scikit_learn():
     fpr, tpr, _ = skm.roc_curve(TARGET, PROB)
     points = roc_points(TARGET, PROB)
     assert np.allclose(points["fpr"], fpr) and np.allclose(points["tpr"], tpr)
+
+
+def test_a_one_class_model_that_ranks_the_patients_is_not_said_to_have_learned_nothing():
+    from pipeline.results import describe_single_class
+
+    target = [0, 0, 1, 1, 1]
+    ranked = evaluate(target, [0.80, 0.85, 0.95, 0.97, 0.99], bootstrap=0)
+    message = describe_single_class("Hold-out", ranked)
+    assert "ranks them (AUC 1.00)" in message and "learned nothing" not in message
+    flat = evaluate(target, [0.90, 0.97, 0.95, 0.91, 0.93], bootstrap=0)
+    assert "learned nothing" in describe_single_class("Hold-out", flat)

@@ -18,7 +18,9 @@ def single_split_section() -> None:
         return
     chart(figures.loss_curve_figure(history, "Single split: loss per epoch"), key="train-loss")
     st.caption("A validation loss that rises while the training loss keeps falling is "
-               "overfitting; early stopping keeps the model at the marked minimum.")
+               "overfitting; early stopping (the study's recipe) keeps the model at the marked "
+               "minimum. Under fixed epochs (the kit's default) no patient is set aside, no "
+               "validation loss is logged, and the last epoch's model is kept.")
 
 
 def _fold_label(index, fold: int) -> str:
