@@ -23,7 +23,7 @@ from pipeline.arms import (BLIND_ARMS, REFERENCE_ARMS, detection, fold_predictio
                            reference_predictions)
 from pipeline.executors import run_local, run_ray, threads_per_job
 from pipeline.fold_cache import FoldJob, fold_jobs
-from pipeline.params import load_params, train_settings
+from pipeline.params import input_settings, load_params, train_settings
 from pipeline.power_analysis import control_sentence, control_verdict, power_metrics
 from pipeline.preprocess import PreprocessSettings
 from pipeline.splits import cross_validation_folds
@@ -85,67 +85,91 @@ def progress_line(index: int, total: int, arm: str, cell: Cell, found: dict, not
             f"replicate {cell.replicate}: AUC {auc} p={p_value} {verdict} ({note})")
 
 
+def make_cohorts(cells: list[Cell], params: dict) -> tuple[dict, dict]:
+    """Every cell's generated cohort (cached) and its folds: ``{cell: targets}``, ``{cell: folds}``."""
+    power, prepare = params["power"], params["prepare"]
+    settings = PreprocessSettings(prepare["crop_mm"], prepare["crop_voxels"], tuple(prepare["percentiles"]))
+    targets, folds = {}, {}
+    for index, cell in enumerate(cells, start=1):
+        started = time.perf_counter()
+        targets[cell] = generated_cohort(cohort_dir(cell), cell.effect, cell.patients,
+                                         cell.seed(power["seed"]), settings, workers=power["jobs"])
+        folds[cell] = cell_folds(targets[cell], power["folds"], params["loocv"]["inner_val_size"],
+                                 params["seed"])
+        print(f"cohort {index}/{len(cells)} {cell.name} ({time.perf_counter() - started:.0f} s)", flush=True)
+    return targets, folds
+
+
+def cohort_dir(cell: Cell):
+    return paths.POWER_COHORTS / cell.name
+
+
+def row(arm: str, cell: Cell, found: dict) -> dict:
+    """One row of ``outputs/power/power.csv``."""
+    return {"arm": arm, "effect": cell.effect, "patients": cell.patients, "replicate": cell.replicate,
+            **found}
+
+
+def reference_rows(cells: list[Cell], targets: dict, folds: dict, alpha: float) -> list[dict]:
+    """The reference arms (radiomics, prior) on every cell: seconds in all."""
+    rows = []
+    for cell in cells:
+        features = reference_features(preprocessed_dir(cohort_dir(cell)), targets[cell])
+        rows += [row(arm, cell, detection(reference_predictions(arm, features, targets[cell], folds[cell]),
+                                          alpha)) for arm in REFERENCE_ARMS]
+    return rows
+
+
+def network_rows(network: str, cells: list[Cell], targets: dict, folds: dict, params: dict,
+                 done_before: int, total: int) -> list[dict]:
+    """``network`` trained through every cell's folds, a progress line per finished cell."""
+    power = params["power"]
+    train = train_settings({**params, "model": {**params["model"], "network": network}},
+                           params["loocv"]["patience"], progress_bar=False)
+    jobs = {cell: fold_jobs(folds[cell], train, input_settings(params), targets[cell],
+                            preprocessed_dir(cohort_dir(cell)), paths.POWER_FOLDS,
+                            threads_per_job(power["jobs"]))
+            for cell in cells}
+    cached = sum(job.result_path.exists() for cell_jobs in jobs.values() for job in cell_jobs)
+    print(f"{network}: {cached} of {sum(map(len, jobs.values()))} folds cached", flush=True)
+    rows, started = [], time.perf_counter()
+    for cell, results in network_results(jobs, power, params["loocv"]["ray_address"]):
+        rows.append(row(network, cell, detection(fold_predictions(results, targets[cell]), power["alpha"])))
+        note = ("cached" if all(result["cached"] for result in results)
+                else f"{time.perf_counter() - started:.0f} s")
+        started = time.perf_counter()
+        print(progress_line(done_before + len(rows), total, network, cell, rows[-1], note), flush=True)
+    return rows
+
+
+def control_verdicts(table: pd.DataFrame, controls: dict) -> dict:
+    """Every arm's positive and negative control, from the grid's rows."""
+    kinds = (("positive", float(controls["effect"])), ("negative", 0.0))
+    return {arm: {kind: control_verdict(table, arm, effect, controls["patients"],
+                                        expected=effect > 0 and arm not in BLIND_ARMS)
+                  for kind, effect in kinds}
+            for arm in table["arm"].unique()}
+
+
 def main() -> None:
     """Runs the stage with params.yaml."""
     params = load_params()
     power = params["power"]
     grid = power["grids"][power["grid"]]
-    controls = power["controls"]
-    cells = grid_cells(grid["effects"], grid["patients"], grid["replicates"], controls)
-    prepare = params["prepare"]
-    settings = PreprocessSettings(prepare["crop_mm"], prepare["crop_voxels"], tuple(prepare["percentiles"]))
+    cells = grid_cells(grid["effects"], grid["patients"], grid["replicates"], power["controls"])
     artifacts.remove_leftovers(paths.POWER)
     print(f"power study ({power['grid']} grid): {len(cells)} cohorts x "
           f"{len(grid['networks']) + len(REFERENCE_ARMS)} arms", flush=True)
-    targets, folds = {}, {}
-    for index, cell in enumerate(cells, start=1):
-        started = time.perf_counter()
-        targets[cell] = generated_cohort(paths.POWER_COHORTS / cell.name, cell.effect, cell.patients,
-                                         cell.seed(power["seed"]), settings, workers=power["jobs"])
-        folds[cell] = cell_folds(targets[cell], power["folds"], params["loocv"]["inner_val_size"], params["seed"])
-        print(f"cohort {index}/{len(cells)} {cell.name} ({time.perf_counter() - started:.0f} s)", flush=True)
-    rows = []
+    targets, folds = make_cohorts(cells, params)
+    rows = reference_rows(cells, targets, folds, power["alpha"])
     total = len(cells) * (len(grid["networks"]) + len(REFERENCE_ARMS))
-    count = 0
-    for cell in cells:
-        features = reference_features(preprocessed_dir(paths.POWER_COHORTS / cell.name), targets[cell])
-        for arm in REFERENCE_ARMS:
-            found = detection(reference_predictions(arm, features, targets[cell], folds[cell]),
-                              power["alpha"])
-            rows.append({"arm": arm, "effect": cell.effect, "patients": cell.patients,
-                         "replicate": cell.replicate, **found})
-    count = len(rows)
     for network in grid["networks"]:
-        train = train_settings({**params, "model": {**params["model"], "network": network}},
-                               params["loocv"]["patience"], progress_bar=False)
-        threads = threads_per_job(power["jobs"])
-        jobs = {cell: fold_jobs(folds[cell], train, {"mask_channel": params["model"]["mask_channel"],
-                                                     "one_hot_mask": prepare["one_hot_mask"]},
-                                targets[cell], preprocessed_dir(paths.POWER_COHORTS / cell.name),
-                                paths.POWER_FOLDS, threads)
-                for cell in cells}
-        cached = sum(job.result_path.exists() for cell_jobs in jobs.values() for job in cell_jobs)
-        print(f"{network}: {cached} of {sum(map(len, jobs.values()))} folds cached", flush=True)
-        started = time.perf_counter()
-        for cell, results in network_results(jobs, power, params["loocv"]["ray_address"]):
-            found = detection(fold_predictions(results, targets[cell]), power["alpha"])
-            rows.append({"arm": network, "effect": cell.effect, "patients": cell.patients,
-                         "replicate": cell.replicate, **found})
-            count += 1
-            cached = all(result["cached"] for result in results)
-            note = "cached" if cached else f"{time.perf_counter() - started:.0f} s"
-            started = time.perf_counter()
-            print(progress_line(count, total, network, cell, found, note), flush=True)
+        rows += network_rows(network, cells, targets, folds, params, len(rows), total)
     table = pd.DataFrame(rows)
     artifacts.write_power_table(paths.POWER_TABLE, table)
-    metrics = power_metrics(table, power["alpha"])
-    metrics["controls"] = {
-        arm: {kind: control_verdict(table, arm, effect, controls["patients"],
-                                    expected=effect > 0 and arm not in BLIND_ARMS)
-              for kind, effect in (("positive", float(controls["effect"])), ("negative", 0.0))}
-        for arm in table["arm"].unique()}
+    metrics = {**power_metrics(table, power["alpha"]), "controls": control_verdicts(table, power["controls"])}
     artifacts.write_metrics(paths.POWER_METRICS, metrics)
-    for arm, verdicts in metrics["controls"].items():
+    for verdicts in metrics["controls"].values():
         for kind, verdict in verdicts.items():
             print(f"{kind} control: {control_sentence(verdict)}")
 
