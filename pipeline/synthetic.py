@@ -48,8 +48,9 @@ def generated_cohort(folder: str | Path, effect: float, patients: int, seed: int
     data = folder / "data"
     if data.exists():  # a run killed while writing or preprocessing: start the cohort again
         shutil.rmtree(data)
+    # Uncompressed: the files live only until preprocessed, and gzip took a third of the writing.
     write_cohort(data, effect=effect, seed=seed, composition=composition(patients),
-                 spacing_mm=spacing_mm, name_variants=False, workers=workers)
+                 spacing_mm=spacing_mm, name_variants=False, workers=workers, compress=False)
     rows, _ = prepare_cohort(data, preprocessed_dir(folder), settings, "extensive")
     targets = {row["patient_id"]: int(row["target"]) for row in rows if row["included"]}
     shutil.rmtree(data)

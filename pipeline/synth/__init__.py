@@ -29,7 +29,7 @@ seg       RAS           s, s, s      uint8, 1 = brainstem
 API, for tests of other modules::
 
     write_cohort(directory, *, effect=1.0, seed=0, composition=Composition(),
-                 spacing_mm=2.0, name_variants=True, workers=1) -> list[PatientSpec]
+                 spacing_mm=2.0, name_variants=True, workers=1, compress=True) -> list[PatientSpec]
     plan_cohort(composition=Composition(), *, seed=0, name_variants=True) -> list[PatientSpec]
     synthesise_patient(index, label, *, seed=0, effect=1.0, spacing_mm=2.0,
                        keys=IMAGE_KEYS) -> dict[str, nibabel.Nifti1Image]

@@ -70,14 +70,14 @@ class PatientSpec:
 
 
 def plan_cohort(composition: Composition = Composition(), *, seed: int = 0,
-                name_variants: bool = True) -> list[PatientSpec]:
+                name_variants: bool = True, compress: bool = True) -> list[PatientSpec]:
     """The cohort's patients, roles, labels and file names, without making any image."""
     roles = _shuffled_roles(composition, np.random.default_rng([seed, ROLES_STREAM]))
     specs, variants = [], iter(NAME_VARIANTS if name_variants else ())
     for index, (role, label) in enumerate(roles, start=1):
         patient_id = f"GBM-{index:03d}"
         variant = next(variants, None) if role == COMPLETE else None
-        names = _file_names(patient_id, variant)
+        names = _file_names(patient_id, variant, compress)
         keys = _keys_written(role)
         site = draw_patient(index, seed=seed).site
         specs.append(PatientSpec(patient_id, index, label, role, site, {key: names[key] for key in keys}))
@@ -86,7 +86,8 @@ def plan_cohort(composition: Composition = Composition(), *, seed: int = 0,
 
 def write_cohort(directory: str | os.PathLike, *, effect: float = 1.0, seed: int = 0,
                  composition: Composition = Composition(), spacing_mm: float = 2.0,
-                 name_variants: bool = True, workers: int = 1) -> list[PatientSpec]:
+                 name_variants: bool = True, workers: int = 1,
+                 compress: bool = True) -> list[PatientSpec]:
     """Writes a synthetic cohort to ``directory`` (absent or empty) and returns its patients.
 
     The cohort is built in a temporary folder beside ``directory`` and renamed into place at
@@ -95,7 +96,7 @@ def write_cohort(directory: str | os.PathLike, *, effect: float = 1.0, seed: int
     directory = Path(directory)
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise FileExistsError(f"{directory} exists and is not empty; choose a new folder")
-    specs = plan_cohort(composition, seed=seed, name_variants=name_variants)
+    specs = plan_cohort(composition, seed=seed, name_variants=name_variants, compress=compress)
     directory.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     building.chmod(0o755)  # mkdtemp makes it private; the cohort is an ordinary folder
@@ -152,10 +153,10 @@ def _keys_written(role: str) -> tuple[str, ...]:
     return (SEG_KEY,) if role == SEG_ONLY else ()
 
 
-def _file_names(patient_id: str, variant: str | None) -> dict[str, str]:
+def _file_names(patient_id: str, variant: str | None, compress: bool = True) -> dict[str, str]:
     """File name per image key: the plain names, or one of NAME_VARIANTS."""
     stems = {key: key for key in IMAGE_KEYS}
-    prefix, extension = "", ".nii.gz"
+    prefix, extension = "", ".nii.gz" if compress else ".nii"
     if variant == "t1ce":
         stems["t1c"] = "t1ce"
     elif variant == "upper_case_flair":

@@ -169,3 +169,19 @@ def test_cli_reports_what_it_wrote(tmp_path, capsys):
     assert out.startswith(f"wrote 33 patients to {tmp_path / 'cohort'} (24 complete, 3 missing one sequence, "
                           "6 without usable data) in ")
     assert len(_labels(tmp_path / "cohort")) == 33
+
+
+def test_an_uncompressed_cohort_holds_the_same_images(tmp_path):
+    sizes = Composition(extensive=1, microscopic=1, none=0, missing_sequence=0, empty_folder=0,
+                  no_folder=0, seg_only=0)
+    packed = write_cohort(tmp_path / "gz", composition=sizes, spacing_mm=6, name_variants=False)
+    plain = write_cohort(tmp_path / "nii", composition=sizes, spacing_mm=6, name_variants=False,
+                         compress=False)
+    for a, b in zip(packed, plain):
+        assert all(name.endswith(".nii.gz") for name in a.files.values())
+        assert all(name.endswith(".nii") for name in b.files.values())
+        for key in a.files:
+            first = nib.load(tmp_path / "gz" / a.patient_id / a.files[key])
+            second = nib.load(tmp_path / "nii" / b.patient_id / b.files[key])
+            assert np.array_equal(first.get_fdata(), second.get_fdata())
+            assert np.array_equal(first.affine, second.affine)
