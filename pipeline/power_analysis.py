@@ -17,13 +17,14 @@ from pipeline.metrics import wilson_interval
 POWER_TARGET = 0.8
 
 
-def mean_interval(values) -> list[float] | None:
-    """95% t interval of the mean of ``values`` (None with fewer than two)."""
+def mean_interval(values, low: float = 0.0, high: float = 1.0) -> list[float] | None:
+    """95% t interval of the mean of ``values``, within [low, high] (an AUC's range);
+    None with fewer than two."""
     values = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
     if len(values) < 2:
         return None
     half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-    return [round(float(values.mean() - half), 4), round(float(values.mean() + half), 4)]
+    return [round(float(max(low, values.mean() - half)), 4), round(float(min(high, values.mean() + half)), 4)]
 
 
 def cell_summary(rows: pd.DataFrame) -> dict:

@@ -7,10 +7,14 @@ preprocessed exactly as a user's cohort is by the ``prepare`` stage.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import shutil
 from pathlib import Path
 
-from pipeline import artifacts
+from pipeline import artifacts, prepare, preprocess, synth
+from pipeline.fold_cache import file_digest
 from pipeline.prepare import prepare_cohort
 from pipeline.preprocess import PreprocessSettings
 from pipeline.synth import Composition, write_cohort
@@ -28,6 +32,18 @@ def composition(patients: int) -> Composition:
                        missing_sequence=0, empty_folder=0, no_folder=0, seg_only=0)
 
 
+def cohort_key(effect: float, patients: int, seed: int, settings: PreprocessSettings,
+               spacing_mm: float) -> str:
+    """A hash of everything a generated cohort depends on, the generator's and the
+    preprocessing's code included, so that a cached cohort is never a stale one."""
+    sources = sorted(Path(synth.__file__).parent.glob("*.py")) + [Path(preprocess.__file__),
+                                                                  Path(prepare.__file__)]
+    description = {"effect": effect, "patients": patients, "seed": seed, "spacing_mm": spacing_mm,
+                   "settings": dataclasses.asdict(settings),
+                   "code": [file_digest(path) for path in sources]}
+    return hashlib.sha256(json.dumps(description, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def preprocessed_dir(folder: str | Path) -> Path:
     """Where a generated cohort's preprocessed patients are."""
     return Path(folder) / "preprocessed"
@@ -38,16 +54,18 @@ def generated_cohort(folder: str | Path, effect: float, patients: int, seed: int
                      workers: int = 1) -> dict[str, int]:
     """Writes, preprocesses and records one generated cohort; returns ``{patient_id: target}``.
 
-    Cached: a folder whose record exists is read back, not regenerated. The NIfTI files
+    Cached: a folder whose record holds the same key (:func:`cohort_key`) is read back,
+    not regenerated. The NIfTI files
     are removed once preprocessed (only the tensors are used afterwards).
     """
     folder = Path(folder)
     record = folder / DONE_FILE
-    if record.exists():
+    key = cohort_key(effect, patients, seed, settings, spacing_mm)
+    if record.exists() and artifacts.read_json(record).get("key") == key:
         return artifacts.read_json(record)["targets"]
+    if folder.exists():  # killed half-way, or made with other settings or code: make it again
+        shutil.rmtree(folder)
     data = folder / "data"
-    if data.exists():  # a run killed while writing or preprocessing: start the cohort again
-        shutil.rmtree(data)
     # Uncompressed: the files live only until preprocessed, and gzip took a third of the writing.
     write_cohort(data, effect=effect, seed=seed, composition=composition(patients),
                  spacing_mm=spacing_mm, name_variants=False, workers=workers, compress=False)
@@ -55,5 +73,5 @@ def generated_cohort(folder: str | Path, effect: float, patients: int, seed: int
     targets = {row["patient_id"]: int(row["target"]) for row in rows if row["included"]}
     shutil.rmtree(data)
     artifacts.write_json(record, {"effect": effect, "patients": patients, "seed": seed,
-                                  "targets": targets})
+                                  "key": key, "targets": targets})
     return targets

@@ -25,9 +25,10 @@ def test_power_is_the_share_detected_with_a_wilson_interval():
 
 
 def test_the_auc_interval_is_a_t_interval_of_the_replicates_mean():
-    low, high = mean_interval([0.6, 0.8, 1.0])
-    # mean 0.8, sd 0.2, t(0.975, 2) = 4.303: 0.8 +- 4.303 * 0.2 / sqrt(3)
-    assert low == pytest.approx(0.3031, abs=1e-3) and high == pytest.approx(1.2969, abs=1e-3)
+    low, high = mean_interval([0.6, 0.7, 0.8])
+    # mean 0.7, sd 0.1, t(0.975, 2) = 4.303: 0.7 +- 4.303 * 0.1 / sqrt(3)
+    assert low == pytest.approx(0.4516, abs=1e-3) and high == pytest.approx(0.9484, abs=1e-3)
+    assert mean_interval([0.6, 0.8, 1.0])[1] == 1.0  # an AUC interval stops at 1
     assert mean_interval([0.7]) is None
 
 
