@@ -180,11 +180,21 @@ def full_volume_path(directory: str | os.PathLike, patient_id: str) -> Path:
     return Path(directory) / "full" / f"{patient_id}.pt"
 
 
-def _save(path: Path, record: dict) -> None:
+def save_tensors(path: str | os.PathLike, record: dict) -> None:
+    """Saves ``record`` with ``torch.save``, atomically and byte for byte reproducibly.
+
+    Saved to a path, torch names the archive inside the file after that path, here a
+    random temporary name, so equal tensors gave files with different bytes, and the fold
+    cache, which hashes the files, missed every time ``prepare`` ran again.
+    """
+    import io
+
     import torch
 
+    buffer = io.BytesIO()
+    torch.save(record, buffer)
     with atomic_path(path) as tmp:
-        torch.save(record, tmp)
+        tmp.write_bytes(buffer.getvalue())
 
 
 def _load(path: Path) -> dict:
@@ -201,12 +211,12 @@ def write_patient(directory: str | os.PathLike, patient: PreprocessedPatient) ->
     """
     import torch
 
-    _save(full_volume_path(directory, patient.patient_id), {
+    save_tensors(full_volume_path(directory, patient.patient_id), {
         "full_image": patient.full_image.half().contiguous(),
         "full_mask": patient.full_mask.to(torch.uint8).contiguous(),
         "full_affine": torch.as_tensor(patient.full_affine, dtype=torch.float64)})
     path = patient_path(directory, patient.patient_id)
-    _save(path, {"patient_id": patient.patient_id, "image": patient.image.float().contiguous(),
+    save_tensors(path, {"patient_id": patient.patient_id, "image": patient.image.float().contiguous(),
                  "mask": patient.mask.to(torch.uint8).contiguous(),
                  "affine": torch.as_tensor(patient.affine, dtype=torch.float64),
                  "sequences": list(patient.sequences)})

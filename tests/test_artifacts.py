@@ -2,6 +2,7 @@
 
 import threading
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -69,3 +70,15 @@ def test_leftover_temporaries_are_swept_from_a_persistent_folder(tmp_path):
     artifacts.remove_leftovers(tmp_path)
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) \
         == ["folds/a1b2/result.json"]
+
+
+def test_the_same_patient_written_twice_gives_the_same_bytes(tmp_path):
+    # The fold cache hashes these files: equal tensors must give equal bytes.
+    import torch
+
+    patient = artifacts.PreprocessedPatient("P1", torch.rand(4, 8, 8, 8), torch.ones(8, 8, 8, dtype=torch.uint8),
+                                            np.eye(4), torch.rand(4, 8, 8, 8), torch.ones(8, 8, 8), np.eye(4),
+                                            ["t1", "t1c", "t2", "flair"])
+    first = artifacts.write_patient(tmp_path / "a", patient).read_bytes()
+    second = artifacts.write_patient(tmp_path / "b", patient).read_bytes()
+    assert first == second
