@@ -1,6 +1,7 @@
 """Every page of the dashboard run with Streamlit's AppTest on fake pipeline outputs."""
 
 import base64
+import copy
 import gzip
 import json
 
@@ -165,6 +166,41 @@ def test_experiments_page_compares_two(in_outputs, monkeypatch):
     app.selectbox(key="first").set_value("main").run()
     comparison = app.dataframe[1].value
     assert comparison["name"].tolist() == ["lr", "loocv:accuracy"]
+    data.experiments.clear()
+
+
+def _scored(exp_show: list, scores: dict[str, tuple[float, float]]) -> list:
+    """``exp_show`` with a LOOCV AUC and p-value per revision name (the workspace: None)."""
+    exp_show = copy.deepcopy(exp_show)
+    revisions = [entry for baseline in exp_show for entry in
+                 [baseline] + [exp["revs"][0] for exp in baseline.get("experiments") or []]]
+    for entry in revisions:
+        auc, p_value = scores[entry["name"]]
+        entry["data"]["metrics"]["metrics/loocv.json"]["data"].update(auc=auc, p_value=p_value, n=24)
+    return exp_show
+
+
+def test_experiments_page_says_the_best_of_k_is_optimistic(in_outputs, monkeypatch):
+    scored = _scored(EXP_SHOW, {None: (0.6, 0.1), "main": (0.6, 0.1), "fast-lr": (0.7, 0.02)})
+    monkeypatch.setattr(experiments, "run_exp_show", lambda: scored)
+    data.experiments.clear()
+    app = open_page("views/experiments.py")
+    note = _texts(app.warning)
+    assert "best of 2 experiments is selected on the same 24 patients it is scored on" in note
+    assert "0.040 adjusted for choosing among 2" in note and "`lr=0.001`" in note
+    table = app.dataframe[0].value
+    assert table["loocv:p_value (Holm over 2)"].tolist() == pytest.approx([0.1, 0.1, 0.04])
+    data.experiments.clear()
+
+
+def test_experiments_page_with_one_run_has_no_selection_note(in_outputs, monkeypatch):
+    scored = _scored(EXP_SHOW, {None: (0.6, 0.1), "main": (0.6, 0.1), "fast-lr": (0.6, 0.1)})
+    for entry in scored[1]["experiments"][0]["revs"]:
+        entry["data"]["params"]["params.yaml"]["data"]["lr"] = 0.0003
+    monkeypatch.setattr(experiments, "run_exp_show", lambda: scored)
+    data.experiments.clear()
+    app = open_page("views/experiments.py")
+    assert not app.warning
     data.experiments.clear()
 
 
