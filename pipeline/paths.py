@@ -35,6 +35,7 @@ HOLDOUT_METRICS = METRICS / "holdout.json"
 RESUBSTITUTION_METRICS = METRICS / "resubstitution.json"
 LOOCV_METRICS = METRICS / "loocv.json"
 BASELINE_METRICS = METRICS / "baselines.json"
+HEADLINE_METRICS = METRICS / "headline.json"
 
 PLOTS = OUTPUTS / "plots"
 
