@@ -21,20 +21,14 @@ import pytest
 
 from pipeline import artifacts
 from pipeline.results import format_value
+from tests.browser import chromium, needs_chromium
 from tests.dashboard.conftest import APP
 from tests.outputs_factory import write_fake_outputs
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-# WebGL without a GPU: ANGLE on SwiftShader, Chromium's software renderer (.ci/run says so too).
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--no-first-run", "--disable-dev-shm-usage", "--window-size=1400,2000",
-                  "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+pytestmark = needs_chromium
+
 VIEWER_FRAME = "iframe[title='niivue_component.niivue_viewer']"
 FIRST_PAGE_SECONDS = 3.0  # LOOCV numbers on screen after the request, on a warm server
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="needs Debian's chromium (apt-get install chromium chromium-driver)")
 
 
 def _free_port() -> int:
@@ -58,16 +52,8 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 60)
 
 @pytest.fixture
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    yield driver
-    driver.quit()
+    with chromium() as driver:
+        yield driver
 
 
 @pytest.fixture
