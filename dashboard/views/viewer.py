@@ -116,6 +116,16 @@ def overlays(patient_id: str, display: Display) -> tuple[list[dict], str]:
     return layers, " ".join(notes)
 
 
+def _component_key(patient_id: str, sequence: str, grid: str, layers: list[dict]) -> str:
+    """A key that changes with the image or its overlays, so the component starts afresh.
+
+    The component updates a shown image in place badly: a new image or overlay set
+    arrived as a second canvas beside the old one. View and convention changes stay in place.
+    """
+    overlays = "-".join(f"{layer['name']}:{layer['colormap']}:{layer['opacity']}" for layer in layers)
+    return f"niivue-{patient_id}-{sequence}-{grid}-{overlays}"
+
+
 def _panel(patient_id: str, sequence: str, display: Display, layers: list[dict],
            height: int) -> None:
     """One NiiVue canvas: a sequence with the overlays."""
@@ -127,7 +137,7 @@ def _panel(patient_id: str, sequence: str, display: Display, layers: list[dict],
                   view_mode=display.view_mode, update_interval_ms=None,
                   settings={"crosshair": True, "radiological": display.radiological,
                             "colorbar": False, "interpolation": True},
-                  key=f"niivue-{patient_id}-{sequence}")
+                  key=_component_key(patient_id, sequence, display.grid, layers))
 
 
 def patient_viewer(patient_id: str, description: str, display: Display, narrow: bool) -> None:

@@ -98,6 +98,23 @@ def test_viewer_controls_reach_the_component(in_outputs):
     assert "Whole resampled head, radiological" in _texts(app.caption)
 
 
+def _viewer_ids(app) -> list[str]:
+    return [element.proto.id for element in app.get("component_instance")]
+
+
+def test_a_new_volume_or_overlay_starts_a_fresh_viewer_and_a_new_view_does_not(in_outputs):
+    # The component shows a replaced image as a second canvas beside the first.
+    app = open_page("views/patients.py")
+    first = _viewer_ids(app)
+    app.button_group(key="view_mode").set_value("axial").run()
+    assert _viewer_ids(app) == first
+    app.selectbox(key="show_mask_colourmap").set_value("blue").run()
+    second = _viewer_ids(app)
+    assert second != first
+    app.radio(key="grid").set_value("full").run()
+    assert _viewer_ids(app) not in (first, second)
+
+
 def test_all_four_sequences_side_by_side(in_outputs):
     app = open_page("views/patients.py")
     app.button_group(key="sequence").set_value("all four").run()
