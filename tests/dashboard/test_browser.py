@@ -111,7 +111,7 @@ def _loaded_resources(driver) -> list[str]:
     return driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
 
 
-def _canvas_pixels(driver, timeout: float = 60) -> np.ndarray:
+def _canvas_pixels(driver, timeout: float = 240) -> np.ndarray:
     """The first NiiVue canvas as RGB pixels, once it has drawn something.
 
     Taken from a screenshot of the element: reading a WebGL canvas back from script gives
@@ -182,7 +182,7 @@ def test_patients_page_draws_a_patient_in_niivue(browser, server, tmp_path):
     _wait_until_healthy(url, process)
     requested = time.monotonic()
     browser.get(f"{url}/patients")
-    _wait_for_text(browser, ["GBM-001", "Brainstem mask"])
+    _wait_for_text(browser, ["GBM-001", "Brainstem mask"], timeout=240)  # slow when loaded
     pixels = _canvas_pixels(browser)
     drawn = time.monotonic() - requested
     time.sleep(0.5)  # the 3D pane renders last
