@@ -4,7 +4,7 @@ PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install run power test bench clean-outputs
+.PHONY: install run power test bench plots clean-outputs
 
 install: $(STAMP)
 
@@ -30,6 +30,10 @@ test: install
 
 bench: install
 	$(PYTHON) -m bench
+
+# DVC's plots page with Vega inlined: opens offline (report/plots_template.py).
+plots: install
+	dvc plots show --html-template report/dvc_plots.html -o outputs/dvc_plots
 
 clean-outputs:
 	rm -rf outputs metrics report/report.html

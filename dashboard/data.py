@@ -6,8 +6,8 @@ manifest: nothing a user types ever becomes a path. Each cache is keyed on the f
 modification times, so the results of a new ``dvc repro`` show on the next rerun. An
 output not produced yet reads as ``None``; ``PRODUCED_BY`` names the stage that writes it.
 
-SciPy and MONAI are imported inside the functions that need them (volumes, saliency),
-so the first page does not wait seconds for libraries it never uses.
+SciPy, nibabel and MONAI are imported inside the functions that need them (volumes,
+saliency), so the first page does not wait seconds for libraries it never uses.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dashboard import tables
 from pipeline import artifacts, experiments as dvc_experiments, paths, results as pipeline_results
 
 if TYPE_CHECKING:
-    from dashboard.slices import Volumes
+    from dashboard.nifti import Grid
 
 PRODUCED_BY = {  # output -> the dvc.yaml stage that writes it
     paths.MANIFEST: "prepare", paths.PREPROCESSED: "prepare",
@@ -168,19 +168,44 @@ def _patient_keys(patient_id: str) -> tuple[Stamp | None, Stamp | None]:
 
 
 @st.cache_resource(show_spinner="Loading volumes...", max_entries=6)
-def _volumes(patient_id: str, crop_key: Stamp, full_key: Stamp | None) -> dict[str, Volumes]:
-    from dashboard.slices import patient_volumes
+def _grids(patient_id: str, crop_key: Stamp, full_key: Stamp | None) -> dict[str, Grid]:
+    from dashboard.nifti import patient_grids
 
     patient = artifacts.read_patient(paths.PREPROCESSED, patient_id, full=full_key is not None)
-    return patient_volumes(patient)
+    return patient_grids(patient)
 
 
-def volumes(patient_id: str) -> dict[str, Volumes] | None:
-    """An included patient's volumes as read-only numpy: ``crop``, and ``full`` if saved."""
+def grids(patient_id: str) -> dict[str, Grid] | None:
+    """An included patient's grids (``dashboard.nifti.Grid``): ``crop``, and ``full`` if saved."""
     crop_key, full_key = _patient_keys(patient_id)
     if not _included(patient_id) or crop_key is None:
         return None
-    return _volumes(patient_id, crop_key, full_key)
+    return _grids(patient_id, crop_key, full_key)
+
+
+@st.cache_data(show_spinner=False, max_entries=96)
+def _volume_nifti(patient_id: str, grid: str, layer: str, crop_key: Stamp,
+                  full_key: Stamp | None) -> bytes:
+    from dashboard.nifti import nifti_bytes
+
+    volumes = _grids(patient_id, crop_key, full_key)[grid]
+    if layer == "mask":
+        return nifti_bytes(volumes.mask, volumes.affine, integer_labels=True)
+    return nifti_bytes(volumes.image(layer), volumes.affine)
+
+
+def volume_nifti(patient_id: str, grid: str, layer: str) -> bytes | None:
+    """One volume of a patient as gzipped NIfTI bytes made in memory, for the viewer.
+
+    Args:
+        patient_id: an included patient.
+        grid: ``crop`` or ``full``.
+        layer: a sequence name, or ``mask`` for the brainstem.
+    """
+    crop_key, full_key = _patient_keys(patient_id)
+    if not _included(patient_id) or crop_key is None:
+        return None
+    return _volume_nifti(patient_id, grid, layer, crop_key, full_key)
 
 
 def model_available() -> bool:
@@ -190,23 +215,27 @@ def model_available() -> bool:
 
 @st.cache_resource(show_spinner="Computing Grad-CAM...", max_entries=16)
 def _saliency(patient_id: str, crop_key: Stamp, full_key: Stamp | None, model_key: Stamp) -> dict:
+    from dashboard.nifti import nifti_bytes, resample_to_grid
     from dashboard.saliency import grad_cam
-    from dashboard.slices import resample_to_grid
     from pipeline.network import load_network
 
     # A freshly loaded network for each map: Grad-CAM leaves hooks on the module it wraps.
     network, settings = load_network(paths.TRAIN_MODEL)
     patient = artifacts.read_patient(paths.PREPROCESSED, patient_id, full=full_key is not None)
     cam = grad_cam(network, settings, patient)
-    maps = {"crop": cam.volume, "layer": cam.layer, "feature_shape": cam.feature_shape}
+    maps = {"crop": cam.volume, "layer": cam.layer, "feature_shape": cam.feature_shape,
+            "nifti": {"crop": nifti_bytes(cam.volume, patient.affine)}}
     if patient.full_affine is not None:
         maps["full"] = resample_to_grid(cam.volume, patient.affine, patient.full_affine,
                                         tuple(patient.full_mask.shape))
+        maps["nifti"]["full"] = nifti_bytes(maps["full"], patient.full_affine)
     return maps
 
 
 def saliency(patient_id: str) -> dict | None:
     """Grad-CAM of the single-split model for a patient, on each grid it has (``crop``, ``full``).
+
+    ``nifti`` holds the same maps as NIfTI bytes per grid, for the viewer.
 
     None when the model or the patient is missing. Raises what the network raises when it
     cannot take the patient's crop (e.g. a crop smaller than 32 voxels per side).

@@ -46,6 +46,7 @@ LOOCV_METRICS = METRICS / "loocv.json"
 BASELINE_METRICS = METRICS / "baselines.json"
 POWER_METRICS = METRICS / "power.json"
 LEARNING_CURVE_METRICS = METRICS / "learning_curve.json"
+HEADLINE_METRICS = METRICS / "headline.json"
 
 PLOTS = OUTPUTS / "plots"
 

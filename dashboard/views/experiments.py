@@ -1,4 +1,4 @@
-"""Page "Experiments": DVC experiments side by side, and two of them compared."""
+"""Page "Experiments": DVC experiments side by side, the cost of picking the best, two compared."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import data
 from pipeline.experiments import compare_experiments, summary_columns
+from pipeline.selection import adjusted_column, best_of_k, selection_note
 
 
 def comparison_section(frame) -> None:
@@ -32,10 +33,16 @@ if experiments.empty:
     st.info("No DVC experiments yet. Run one from the repository root, for example "
             "`dvc exp run -S lr=3e-4`; `dvc exp show` lists them.")
     st.stop()
+selection = best_of_k(experiments)
+if selection is not None:
+    st.warning(selection_note(selection), icon=":material/rule:")
+    adjusted = adjusted_column(experiments)
+    experiments = experiments.assign(**{adjusted.name: adjusted})
+    experiments.attrs["metrics"] = experiments.attrs["metrics"] + [adjusted.name]
 st.caption("As `dvc exp show` gives them: one row per commit (`parent` empty) or experiment. "
            "Params by their key in params.yaml; metrics as `<file>:<key>`.")
 every_column = st.toggle("Every param and metric", key="every_column",
                          help="Off: only params that differ between rows and headline metrics.")
-st.dataframe(experiments if every_column else experiments[summary_columns(experiments)],
-             hide_index=True)
+summary = summary_columns(experiments) + ([adjusted.name] if selection is not None else [])
+st.dataframe(experiments if every_column else experiments[summary], hide_index=True)
 comparison_section(experiments)

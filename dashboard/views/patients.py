@@ -1,4 +1,4 @@
-"""Page "Patients": every included patient, right or wrong, and a slice viewer for one."""
+"""Page "Patients": every included patient, right or wrong, and a volume viewer for one or two."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import data, tables
 from dashboard.views.common import missing
-from dashboard.views.viewer import slice_viewer
+from dashboard.views.viewer import volume_viewer
 from pipeline import paths
 
 COLUMN_CONFIG = {
@@ -62,10 +62,23 @@ def patient_table(shown: pd.DataFrame, filter_key: str) -> None:
     st.session_state["clicked_patient"] = clicked
 
 
-def patient_picker(shown: pd.DataFrame) -> str | None:
-    """The patient to open in the viewer, among the rows shown."""
-    labels = {row.patient_id: _describe(row) for _, row in shown.iterrows()}
-    return st.selectbox("Open patient", list(labels), format_func=labels.get, key="patient")
+NOBODY = "(none)"
+
+
+def patient_picker(shown: pd.DataFrame, table: pd.DataFrame) -> list[str]:
+    """The patients to open in the viewer: one among the rows shown, and optionally a second.
+
+    The second is picked among every included patient, so a missed negative can sit next to
+    a correctly classified one whatever the filters.
+    """
+    labels = {row.patient_id: _describe(row) for _, row in table.iterrows()}
+    left, right = st.columns(2)
+    first = left.selectbox("Open patient", list(shown["patient_id"]), format_func=labels.get,
+                           key="patient")
+    others = [NOBODY] + [patient_id for patient_id in labels if patient_id != first]
+    second = right.selectbox("Side by side with", others, format_func=lambda p: labels.get(p, p),
+                             key="second_patient")
+    return [patient_id for patient_id in (first, second) if patient_id not in (None, NOBODY)]
 
 
 st.title("Patients")
@@ -83,6 +96,7 @@ patient_table(shown, f"{label}-{errors_only}")
 if shown.empty:
     st.info("No patient matches these filters.")
     st.stop()
-patient_id = patient_picker(shown)
-if patient_id is not None:
-    slice_viewer(patient_id, _summary(shown.set_index("patient_id").loc[patient_id]))
+chosen = patient_picker(shown, table)
+if chosen:
+    by_id = table.set_index("patient_id")
+    volume_viewer({patient_id: _summary(by_id.loc[patient_id]) for patient_id in chosen})

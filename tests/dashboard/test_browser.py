@@ -1,10 +1,12 @@
 """The dashboard served by `streamlit run` and rendered by headless Chromium.
 
-Checks that patient ids and LOOCV metric values reach a real browser, that moving the
-slice slider redraws the panels, and saves screenshots (to the test's folder and, if
-set, to ``$SCREENSHOT_DIR``). Prints the start-up and slider timings.
+Checks that patient ids and LOOCV metric values reach a real browser, that the first page
+loads nothing of the volume viewer, that the Patients page draws a patient in NiiVue (a
+WebGL canvas whose pixels vary), and saves screenshots (to the test's folder and, if set,
+to ``$SCREENSHOT_DIR``). Prints the first page's timings.
 """
 
+import io
 import os
 import shutil
 import socket
@@ -14,20 +16,19 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from pipeline import artifacts
 from pipeline.results import format_value
+from tests.browser import chromium, needs_chromium
 from tests.dashboard.conftest import APP
 from tests.outputs_factory import write_fake_outputs
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--no-first-run", "--disable-dev-shm-usage", "--window-size=1400,2000"]
+pytestmark = needs_chromium
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="needs Debian's chromium (apt-get install chromium chromium-driver)")
+VIEWER_FRAME = "iframe[title='niivue_component.niivue_viewer']"
+FIRST_PAGE_SECONDS = 3.0  # LOOCV numbers on screen after the request, on a warm server
 
 
 def _free_port() -> int:
@@ -51,16 +52,8 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 60)
 
 @pytest.fixture
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    yield driver
-    driver.quit()
+    with chromium() as driver:
+        yield driver
 
 
 @pytest.fixture
@@ -114,46 +107,86 @@ def _screenshot(driver, tmp_path: Path, name: str) -> None:
         shutil.copy(tmp_path / name, Path(os.environ["SCREENSHOT_DIR"]) / name)
 
 
-def _panel_source(driver) -> str | None:
-    """The PNG of the first slice panel (read in the page: Plotly replaces the element)."""
-    return driver.execute_script(
-        "const image = document.querySelector('svg image'); return image && image.getAttribute('href');")
+def _loaded_resources(driver) -> list[str]:
+    return driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
 
 
-def _slider_moves(driver, moves: int = 5) -> list[float]:
-    """Seconds from each right-arrow press on the slice slider to redrawn panels."""
+def _canvas_pixels(driver, timeout: float = 240) -> np.ndarray:
+    """The first NiiVue canvas as RGB pixels, once it has drawn something.
+
+    Taken from a screenshot of the element: reading a WebGL canvas back from script gives
+    a blank image unless the page asked to keep its drawing buffer.
+    """
+    from PIL import Image
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    thumb = WebDriverWait(driver, 30).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, "input[type='range'][aria-label='Slice']"))
-    seconds = []
-    for _ in range(moves):
-        before = _panel_source(driver)
-        pressed = time.monotonic()
-        thumb.send_keys(Keys.ARROW_RIGHT)
-        WebDriverWait(driver, 10, poll_frequency=0.01).until(lambda d: _panel_source(d) != before)
-        seconds.append(time.monotonic() - pressed)
-    return seconds
+    frame = WebDriverWait(driver, timeout).until(lambda d: d.find_element(By.CSS_SELECTOR, VIEWER_FRAME))
+    driver.switch_to.frame(frame)
+    try:
+        canvas = WebDriverWait(driver, timeout).until(lambda d: d.find_element(By.TAG_NAME, "canvas"))
+        shots: list[np.ndarray] = []
+
+        def drawn(_driver) -> bool:
+            shots.append(np.asarray(Image.open(io.BytesIO(canvas.screenshot_as_png)).convert("RGB")))
+            return shots[-1].std() > 10
+
+        WebDriverWait(driver, timeout, poll_frequency=0.2).until(drawn)
+        return shots[-1]
+    finally:
+        driver.switch_to.default_content()
 
 
-def test_pages_render_in_chromium(browser, server, tmp_path):
-    url, started, _ = server
+def _first_page(browser, url: str, expected: list[str]) -> float:
+    """Seconds from requesting the first page to its LOOCV numbers on screen."""
+    requested = time.monotonic()
+    browser.get(url)
+    _wait_for_text(browser, expected)
+    return time.monotonic() - requested
+
+
+def test_first_page_shows_results_and_loads_no_viewer(browser, server, tmp_path):
+    url, started, process = server
     loocv = artifacts.read_metrics(tmp_path / "metrics" / "loocv.json")
-    _wait_until_healthy(url, server[2])
+    _wait_until_healthy(url, process)
     browser.get(url)
     _wait_for_text(browser, ["LOOCV accuracy", format_value(loocv["accuracy"]), "GBM-090"])
-    first_page = time.monotonic() - started
+    cold = time.monotonic() - started
     _wait_for_charts(browser, 8)  # 5 confusion matrices, ROC, probabilities, permutation null
-    all_charts = time.monotonic() - started
     _screenshot(browser, tmp_path, "dashboard-cohort.png")
+    assert not [name for name in _loaded_resources(browser) if "niivue" in name]
+    print(f"\nfirst page: LOOCV numbers {cold:.2f} s after `streamlit run`, all charts "
+          f"{time.monotonic() - started:.2f} s")
 
+
+def test_first_page_on_a_warm_server_within_3_s(browser, server, tmp_path):
+    url, _, process = server
+    loocv = artifacts.read_metrics(tmp_path / "metrics" / "loocv.json")
+    expected = ["LOOCV accuracy", format_value(loocv["accuracy"])]
+    _wait_until_healthy(url, process)
+    _first_page(browser, url, expected)  # warms the server's caches and the browser's
+    browser.get("about:blank")
+    seconds = sorted(_first_page(browser, url, expected) for _ in range(3))
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    print(f"\nfirst page on a warm server: LOOCV numbers "
+          f"{', '.join(f'{s:.2f}' for s in seconds)} s after the request "
+          f"(load {load:.1f} per core)")
+    if seconds[1] > FIRST_PAGE_SECONDS and load > 1.0:
+        pytest.skip(f"machine overloaded ({load:.1f} runnable per core): median "
+                    f"{seconds[1]:.2f} s not held to {FIRST_PAGE_SECONDS} s")
+    assert seconds[1] <= FIRST_PAGE_SECONDS
+
+
+def test_patients_page_draws_a_patient_in_niivue(browser, server, tmp_path):
+    url, _, process = server
+    _wait_until_healthy(url, process)
+    requested = time.monotonic()
     browser.get(f"{url}/patients")
-    _wait_for_text(browser, ["GBM-001", "Axial slice"])
-    time.sleep(0.5)  # let the panels' images load
-    seconds = _slider_moves(browser)
+    _wait_for_text(browser, ["GBM-001", "Brainstem mask"], timeout=240)  # slow when loaded
+    pixels = _canvas_pixels(browser)
+    drawn = time.monotonic() - requested
+    time.sleep(0.5)  # the 3D pane renders last
     _screenshot(browser, tmp_path, "dashboard-patients.png")
-    print(f"\nfirst page rendered {first_page:.2f} s after `streamlit run` (all charts "
-          f"{all_charts:.2f} s); slider moves "
-          f"{', '.join(f'{s * 1000:.0f}' for s in seconds)} ms")
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 100  # an image, not a flat fill
+    print(f"\nPatients page: NiiVue canvas drawn {drawn:.2f} s after the request "
+          f"(cold server); screenshot {tmp_path / 'dashboard-patients.png'}")
