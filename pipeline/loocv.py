@@ -12,7 +12,7 @@ import time
 import pandas as pd
 
 from pipeline import artifacts, paths
-from pipeline.executors import run_local, run_ray, threads_per_job
+from pipeline.executors import run_local, run_ray
 from pipeline.fold_cache import FoldJob, file_digest, fold_key
 from pipeline.metrics import evaluate, mann_whitney_test, roc_points
 from pipeline.results import describe_single_class
@@ -26,9 +26,10 @@ def build_jobs(params: dict, folds: list[Fold], targets: dict[str, int]) -> list
     settings = train_settings(params, params["loocv"]["patience"], progress_bar=False)
     inputs = input_settings(params)
     digests = {pid: file_digest(artifacts.patient_path(paths.PREPROCESSED, pid)) for pid in targets}
-    threads = threads_per_job(params["loocv"]["jobs"])  # the same in every executor
+    threads = params["loocv"]["threads"]  # not from jobs: the folds' numbers depend on it
     return [FoldJob(fold, settings, inputs, targets, str(paths.PREPROCESSED),
-                    str(paths.fold_dir(fold_key(fold, settings, inputs, digests))), threads)
+                    str(paths.fold_dir(fold_key(fold, settings, inputs, digests, threads))),
+                    threads)
             for fold in folds]
 
 
