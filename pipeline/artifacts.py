@@ -180,11 +180,18 @@ def full_volume_path(directory: str | os.PathLike, patient_id: str) -> Path:
     return Path(directory) / "full" / f"{patient_id}.pt"
 
 
-def _save(path: Path, record: dict) -> None:
+def save_torch(path: str | os.PathLike, record: dict) -> None:
+    """``torch.save`` of ``record`` to ``path``, atomically, the same bytes for the same record.
+
+    Given a path, torch names the archive inside the file after it, here the random
+    temporary name: the same patient written twice gave different bytes, and so different
+    digests and fold keys (every fold retrained after a re-run of prepare). Through a file
+    handle the name is always ``archive``.
+    """
     import torch
 
-    with atomic_path(path) as tmp:
-        torch.save(record, tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        torch.save(record, handle)
 
 
 def _load(path: Path) -> dict:
@@ -201,12 +208,12 @@ def write_patient(directory: str | os.PathLike, patient: PreprocessedPatient) ->
     """
     import torch
 
-    _save(full_volume_path(directory, patient.patient_id), {
+    save_torch(full_volume_path(directory, patient.patient_id), {
         "full_image": patient.full_image.half().contiguous(),
         "full_mask": patient.full_mask.to(torch.uint8).contiguous(),
         "full_affine": torch.as_tensor(patient.full_affine, dtype=torch.float64)})
     path = patient_path(directory, patient.patient_id)
-    _save(path, {"patient_id": patient.patient_id, "image": patient.image.float().contiguous(),
+    save_torch(path, {"patient_id": patient.patient_id, "image": patient.image.float().contiguous(),
                  "mask": patient.mask.to(torch.uint8).contiguous(),
                  "affine": torch.as_tensor(patient.affine, dtype=torch.float64),
                  "sequences": list(patient.sequences)})

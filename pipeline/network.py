@@ -12,7 +12,7 @@ import os
 import torch
 from monai.networks.nets import DenseNet121
 
-from pipeline.artifacts import atomic_path
+from pipeline.artifacts import save_torch
 
 
 def build_network(in_channels: int) -> torch.nn.Module:
@@ -25,8 +25,7 @@ def save_network(path: str | os.PathLike, network: torch.nn.Module, in_channels:
     """Saves the weights plus what is needed to rebuild and feed the network."""
     record = {"state_dict": {k: v.detach().cpu() for k, v in network.state_dict().items()},
               "in_channels": int(in_channels), "settings": dict(settings)}
-    with atomic_path(path) as tmp:
-        torch.save(record, tmp)
+    save_torch(path, record)
 
 
 def load_network(path: str | os.PathLike) -> tuple[torch.nn.Module, dict]:

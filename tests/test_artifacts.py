@@ -69,3 +69,17 @@ def test_leftover_temporaries_are_swept_from_a_persistent_folder(tmp_path):
     artifacts.remove_leftovers(tmp_path)
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) \
         == ["folds/a1b2/result.json"]
+
+
+def test_the_same_patient_written_twice_gives_the_same_bytes(tmp_path):
+    # Fold keys hash these files: a re-run of prepare must not change them.
+    import torch
+
+    image, mask = torch.rand(4, 6, 6, 6), torch.zeros(6, 6, 6, dtype=torch.uint8)
+    patient = artifacts.PreprocessedPatient("P01", image, mask, torch.eye(4).numpy(),
+                                            image.half(), mask, torch.eye(4).numpy(),
+                                            ["t1", "t1c", "t2", "flair"])
+    for folder in ("first", "second"):
+        artifacts.write_patient(tmp_path / folder, patient)
+    assert all((tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes()
+               for name in ("P01.pt", "full/P01.pt"))
