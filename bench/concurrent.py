@@ -67,7 +67,7 @@ def measure(context: Context) -> Section:
 def cross_validate(project: Path, cache: str, epochs: int) -> None:
     """One 5-fold cross-validation of the configured recipe on ``project``'s prepared cohort."""
     from pipeline import artifacts, paths
-    from pipeline.executors import run_local, threads_per_job
+    from pipeline.executors import run_local
     from pipeline.fold_cache import fold_jobs
     from pipeline.params import input_settings, read_params, train_settings
     from pipeline.splits import cross_validation_folds
@@ -80,7 +80,7 @@ def cross_validate(project: Path, cache: str, epochs: int) -> None:
     jobs = params["loocv"]["jobs"]
     plan = fold_jobs(folds, train_settings(params, params["loocv"]["patience"], progress_bar=False),
                      input_settings(params), targets, project / paths.PREPROCESSED,
-                     project / "outputs" / cache, threads_per_job(jobs))
+                     project / "outputs" / cache, params["loocv"]["threads"])
     list(run_local(plan, jobs))
 
 

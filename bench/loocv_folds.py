@@ -19,15 +19,16 @@ from bench.context import Context
 from bench.figure import Figure, Section
 from bench.probe import run_probe
 from bench.timing import load_average
+from pipeline.executors import threads_per_job
 
 GIB = 2**30
 
 
 def fold_params(context: Context, jobs: int) -> dict:
-    """The params as configured, with the bench's epochs and ``jobs``."""
+    """The params as configured, with the bench's epochs and ``jobs`` sharing the cores."""
     params = copy.deepcopy(context.settings.params)
     params["train"]["max_epochs"] = context.settings.loocv_epochs
-    params["loocv"].update(jobs=jobs, executor="local")
+    params["loocv"].update(jobs=jobs, threads=threads_per_job(jobs), executor="local")
     return params
 
 

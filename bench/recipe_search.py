@@ -21,7 +21,7 @@ import pandas as pd
 
 from pipeline import artifacts
 from pipeline.arms import detection, fold_predictions
-from pipeline.executors import run_local, threads_per_job
+from pipeline.executors import run_local
 from pipeline.fit import TrainSettings
 from pipeline.fold_cache import fold_jobs
 from pipeline.params import STUDY_RECIPE, read_params
@@ -30,7 +30,7 @@ from pipeline.splits import cross_validation_folds
 from pipeline.synthetic import generated_cohort, preprocessed_dir
 
 ROOT = Path("outputs") / "recipe_search"
-JOBS = 2  # folds at once, each on its share of the cores
+JOBS, THREADS = 2, 1  # folds at once, and torch threads per fold (a fold's numbers depend on it)
 RESULTS = Path("bench") / "recipe_search.csv"
 NO_AUGMENTATION = {"affine": 0, "noise": 0, "gamma": 0, "motion": 0, "bias_field": 0}
 BASE = dict(lr=3e-4, seed=42, max_epochs=30, patience=30, batch_size=4, val_batch_size=5,
@@ -69,7 +69,7 @@ def run_recipe(name: str, effect: float, seed: int, patients: int, settings: Pre
     ids = sorted(targets)
     folds = cross_validation_folds(ids, [targets[i] for i in ids], "kfold", 4, seed=0, folds=5)
     jobs = fold_jobs(folds, train, inputs, targets, preprocessed_dir(cohort), ROOT / "folds",
-                     threads_per_job(JOBS))
+                     THREADS)
     started = time.perf_counter()
     results = list(run_local(jobs, JOBS))
     found = detection(fold_predictions(results, targets), alpha=0.05)

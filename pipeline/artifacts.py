@@ -180,21 +180,18 @@ def full_volume_path(directory: str | os.PathLike, patient_id: str) -> Path:
     return Path(directory) / "full" / f"{patient_id}.pt"
 
 
-def save_tensors(path: str | os.PathLike, record: dict) -> None:
-    """Saves ``record`` with ``torch.save``, atomically and byte for byte reproducibly.
+def save_torch(path: str | os.PathLike, record: dict) -> None:
+    """``torch.save`` of ``record`` to ``path``, atomically, the same bytes for the same record.
 
-    Saved to a path, torch names the archive inside the file after that path, here a
-    random temporary name, so equal tensors gave files with different bytes, and the fold
-    cache, which hashes the files, missed every time ``prepare`` ran again.
+    Given a path, torch names the archive inside the file after it, here the random
+    temporary name: the same patient written twice gave different bytes, and so different
+    digests and fold keys (every fold retrained after a re-run of prepare). Through a file
+    handle the name is always ``archive``.
     """
-    import io
-
     import torch
 
-    buffer = io.BytesIO()
-    torch.save(record, buffer)
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(buffer.getvalue())
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        torch.save(record, handle)
 
 
 def _load(path: Path) -> dict:
@@ -211,12 +208,12 @@ def write_patient(directory: str | os.PathLike, patient: PreprocessedPatient) ->
     """
     import torch
 
-    save_tensors(full_volume_path(directory, patient.patient_id), {
+    save_torch(full_volume_path(directory, patient.patient_id), {
         "full_image": patient.full_image.half().contiguous(),
         "full_mask": patient.full_mask.to(torch.uint8).contiguous(),
         "full_affine": torch.as_tensor(patient.full_affine, dtype=torch.float64)})
     path = patient_path(directory, patient.patient_id)
-    save_tensors(path, {"patient_id": patient.patient_id, "image": patient.image.float().contiguous(),
+    save_torch(path, {"patient_id": patient.patient_id, "image": patient.image.float().contiguous(),
                  "mask": patient.mask.to(torch.uint8).contiguous(),
                  "affine": torch.as_tensor(patient.affine, dtype=torch.float64),
                  "sequences": list(patient.sequences)})

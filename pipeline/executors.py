@@ -22,12 +22,18 @@ def usable_cores() -> int:
 
 
 def threads_per_job(jobs: int) -> int:
-    """CPU threads for each of ``jobs`` concurrent folds, so they share the usable cores.
-
-    A function of the settings and the affinity only, never of the machine's load: a
-    fold's numbers may depend on its thread count, and the fold cache must not.
-    """
+    """CPU threads for each of ``jobs`` concurrent folds, so they share the usable cores
+    (the bench's sizing; the pipeline takes ``loocv.threads`` from params)."""
     return max(1, usable_cores() // jobs)
+
+
+def oversubscription(jobs: int, threads: int) -> str | None:
+    """A note when ``jobs`` folds of ``threads`` threads each ask for more than the usable cores."""
+    cores = usable_cores()
+    if jobs * threads <= cores:
+        return None
+    return (f"note: {jobs} folds at once x {threads} threads each = {jobs * threads} threads on "
+            f"{cores} usable cores; they will take turns (loocv.jobs, loocv.threads)")
 
 
 def _cached_first(jobs_to_run: list[FoldJob]) -> tuple[list[dict], list[FoldJob]]:

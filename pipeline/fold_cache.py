@@ -20,18 +20,22 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from pipeline import artifacts
 from pipeline.fit import TrainSettings, fit, load_examples, predict
 from pipeline.splits import Fold
+from pipeline.threads import pinned_threads
 
 RESULT_FILE = "result.json"
 
 
 @dataclass(frozen=True)
 class FoldJob:
-    """Everything a worker needs to train and test one fold (plain, picklable values)."""
+    """Everything a worker needs to train and test one fold (plain, picklable values).
+
+    ``torch_threads``: the CPU threads the fold trains on. The fold's numbers depend on it,
+    so it is one of the fold's inputs (in its key), fixed by params, never by how many
+    folds run at once or how many cores the machine has.
+    """
 
     fold: Fold
     settings: TrainSettings
@@ -39,7 +43,7 @@ class FoldJob:
     targets: dict
     preprocessed_dir: str
     cache_dir: str
-    torch_threads: int = 0
+    torch_threads: int = 1
 
     @property
     def result_path(self) -> Path:
@@ -84,13 +88,16 @@ def training_code_digest() -> str:
     return digest.hexdigest()
 
 
-def fold_key(fold: Fold, settings: TrainSettings, inputs: dict, digests: dict[str, str]) -> str:
-    """The hash naming a fold's cache: ids, their preprocessed contents, the settings, the code."""
+def fold_key(fold: Fold, settings: TrainSettings, inputs: dict, digests: dict[str, str],
+             threads: int) -> str:
+    """The hash naming a fold's cache: ids, their preprocessed contents, the settings, the
+    thread count, the code."""
     used = sorted(set(fold.test_ids) | set(fold.fitting_ids))
     description = {
         "fold": dataclasses.asdict(fold),
         "settings": {k: v for k, v in dataclasses.asdict(settings).items() if k != "progress_bar"},
         "inputs": inputs,
+        "threads": threads,
         "data": {patient_id: digests[patient_id] for patient_id in used},
         "code": training_code_digest(),
     }
@@ -103,7 +110,7 @@ def fold_jobs(folds: list[Fold], settings: TrainSettings, inputs: dict, targets:
     """One cached job per fold, each in ``cache_root/<its key>``."""
     digests = {pid: file_digest(artifacts.patient_path(preprocessed_dir, pid)) for pid in targets}
     return [FoldJob(fold, settings, inputs, targets, str(preprocessed_dir),
-                    str(Path(cache_root) / fold_key(fold, settings, inputs, digests)), threads)
+                    str(Path(cache_root) / fold_key(fold, settings, inputs, digests, threads)), threads)
             for fold in folds]
 
 
@@ -119,8 +126,19 @@ def run_fold(job: FoldJob) -> dict:
     cached = cached_result(job)
     if cached is not None:
         return {**cached, "cached": True}
-    if job.torch_threads:
-        torch.set_num_threads(job.torch_threads)
+    # The thread counts are the job's, not whatever this process's earlier work left.
+    with pinned_threads(job.torch_threads):
+        record = _train_and_test(job)
+    # Lightning's trainer and module refer to each other, so a finished fold's network and
+    # optimiser state are freed only by a cyclic collection. Without one here a LOOCV process
+    # kept ~140 MiB more per fold (2.4 GiB after 24 default folds, against 1.0 GiB), and on a
+    # GPU dead folds' tensors would crowd the folds trained beside them.
+    gc.collect()
+    return {**record, "cache_dir": job.cache_dir, "cached": False}
+
+
+def _train_and_test(job: FoldJob) -> dict:
+    """Trains the fold, tests it and stores its result; returns the stored record."""
     examples = load_examples(job.preprocessed_dir, sorted(set(job.fold.test_ids) | set(job.fold.fitting_ids)),
                              job.targets, **job.inputs)
     by_id = {example.patient_id: example for example in examples}
@@ -132,10 +150,4 @@ def run_fold(job: FoldJob) -> dict:
               "best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss,
               "seconds": round(result.seconds, 2), "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
     artifacts.write_json(job.result_path, record)  # written last: its presence means done
-    del result, examples, by_id
-    # Lightning's trainer and module refer to each other, so a finished fold's network and
-    # optimiser state are freed only by a cyclic collection. Without one here a LOOCV process
-    # kept ~140 MiB more per fold (2.4 GiB after 24 default folds, against 1.0 GiB), and on a
-    # GPU dead folds' tensors would crowd the folds trained beside them.
-    gc.collect()
-    return {**record, "cache_dir": job.cache_dir, "cached": False}
+    return record

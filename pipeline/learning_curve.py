@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipeline import artifacts, paths
 from pipeline.arms import detection, fold_predictions, reference_features, reference_predictions
-from pipeline.executors import run_local, threads_per_job
+from pipeline.executors import run_local
 from pipeline.fold_cache import fold_jobs
 from pipeline.inverse_power_law import fit_curve, projections
 from pipeline.params import input_settings, load_params, train_settings
@@ -58,7 +58,7 @@ def network_predictions(network: str, params: dict, plan: list[Fold], targets) -
                            params["loocv"]["patience"], progress_bar=False)
     jobs_count = params["loocv"]["jobs"]
     jobs = fold_jobs(plan, train, input_settings(params), targets, paths.PREPROCESSED,
-                     paths.LEARNING_CURVE_FOLDS, threads_per_job(jobs_count))
+                     paths.LEARNING_CURVE_FOLDS, params["loocv"]["threads"])
     return fold_predictions(run_local(jobs, jobs_count), targets)
 
 

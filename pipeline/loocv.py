@@ -12,7 +12,7 @@ import time
 import pandas as pd
 
 from pipeline import artifacts, paths
-from pipeline.executors import run_local, run_ray, threads_per_job
+from pipeline.executors import oversubscription, run_local, run_ray
 from pipeline.fold_cache import FoldJob, fold_jobs
 from pipeline.metrics import evaluate, mann_whitney_test, roc_points
 from pipeline.results import describe_single_class, report_line
@@ -23,7 +23,7 @@ from pipeline.splits import Fold, cv_folds
 def build_jobs(params: dict, folds: list[Fold], targets: dict[str, int]) -> list[FoldJob]:
     """One cached job per fold, keyed on its inputs."""
     settings = train_settings(params, params["loocv"]["patience"], progress_bar=False)
-    threads = threads_per_job(params["loocv"]["jobs"])  # the same in every executor
+    threads = params["loocv"]["threads"]  # not from jobs: the folds' numbers depend on it
     return fold_jobs(folds, settings, input_settings(params), targets, paths.PREPROCESSED,
                      paths.LOOCV_FOLDS, threads)
 
@@ -67,6 +67,9 @@ def main() -> None:
     patient_ids, targets = artifacts.cohort(paths.MANIFEST)
     folds = cv_folds(params, patient_ids, targets)
     jobs = build_jobs(params, folds, targets)
+    crowded = oversubscription(params["loocv"]["jobs"], params["loocv"]["threads"])
+    if crowded:
+        print(crowded, flush=True)
     finished = sum(job.result_path.exists() for job in jobs)
     print(f"{params['loocv']['scheme']}: {len(folds)} folds over {len(patient_ids)} patients "
           f"({finished} cached, {len(jobs) - finished} to train, jobs={params['loocv']['jobs']}, "

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import torch
 from monai.networks.nets import DenseNet, DenseNet121
 
-from pipeline.artifacts import save_tensors
+from pipeline.artifacts import save_torch
 
 NETWORKS: dict[str, Callable[[int], torch.nn.Module]] = {
     "densenet121": lambda channels: DenseNet121(spatial_dims=3, in_channels=channels, out_channels=1),
@@ -39,7 +39,7 @@ def save_network(path: str | os.PathLike, network: torch.nn.Module, in_channels:
     """Saves the weights plus what is needed to rebuild and feed the network."""
     record = {"state_dict": {k: v.detach().cpu() for k, v in network.state_dict().items()},
               "in_channels": int(in_channels), "network": name, "settings": dict(settings)}
-    save_tensors(path, record)
+    save_torch(path, record)
 
 
 def load_network(path: str | os.PathLike) -> tuple[torch.nn.Module, dict]:

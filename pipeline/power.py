@@ -21,7 +21,7 @@ import pandas as pd
 from pipeline import artifacts, paths
 from pipeline.arms import (BLIND_ARMS, REFERENCE_ARMS, detection, fold_predictions, reference_features,
                            reference_predictions)
-from pipeline.executors import run_local, run_ray, threads_per_job
+from pipeline.executors import oversubscription, run_local, run_ray
 from pipeline.fold_cache import FoldJob, fold_jobs
 from pipeline.params import input_settings, load_params, train_settings
 from pipeline.power_analysis import control_sentence, control_verdict, power_metrics
@@ -128,7 +128,7 @@ def network_rows(network: str, cells: list[Cell], targets: dict, folds: dict, pa
                            params["loocv"]["patience"], progress_bar=False)
     jobs = {cell: fold_jobs(folds[cell], train, input_settings(params), targets[cell],
                             preprocessed_dir(cohort_dir(cell)), paths.POWER_FOLDS,
-                            threads_per_job(power["jobs"]))
+                            params["loocv"]["threads"])
             for cell in cells}
     cached = sum(job.result_path.exists() for cell_jobs in jobs.values() for job in cell_jobs)
     print(f"{network}: {cached} of {sum(map(len, jobs.values()))} folds cached", flush=True)
@@ -160,6 +160,9 @@ def main() -> None:
     artifacts.remove_leftovers(paths.POWER)
     print(f"power study ({power['grid']} grid): {len(cells)} cohorts x "
           f"{len(grid['networks']) + len(REFERENCE_ARMS)} arms", flush=True)
+    crowded = oversubscription(power["jobs"], params["loocv"]["threads"])
+    if crowded:
+        print(crowded, flush=True)
     targets, folds = make_cohorts(cells, params)
     rows = reference_rows(cells, targets, folds, power["alpha"])
     total = len(cells) * (len(grid["networks"]) + len(REFERENCE_ARMS))

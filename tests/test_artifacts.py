@@ -2,7 +2,6 @@
 
 import threading
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -73,12 +72,14 @@ def test_leftover_temporaries_are_swept_from_a_persistent_folder(tmp_path):
 
 
 def test_the_same_patient_written_twice_gives_the_same_bytes(tmp_path):
-    # The fold cache hashes these files: equal tensors must give equal bytes.
+    # Fold keys hash these files: a re-run of prepare must not change them.
     import torch
 
-    patient = artifacts.PreprocessedPatient("P1", torch.rand(4, 8, 8, 8), torch.ones(8, 8, 8, dtype=torch.uint8),
-                                            np.eye(4), torch.rand(4, 8, 8, 8), torch.ones(8, 8, 8), np.eye(4),
+    image, mask = torch.rand(4, 6, 6, 6), torch.zeros(6, 6, 6, dtype=torch.uint8)
+    patient = artifacts.PreprocessedPatient("P01", image, mask, torch.eye(4).numpy(),
+                                            image.half(), mask, torch.eye(4).numpy(),
                                             ["t1", "t1c", "t2", "flair"])
-    first = artifacts.write_patient(tmp_path / "a", patient).read_bytes()
-    second = artifacts.write_patient(tmp_path / "b", patient).read_bytes()
-    assert first == second
+    for folder in ("first", "second"):
+        artifacts.write_patient(tmp_path / folder, patient)
+    assert all((tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes()
+               for name in ("P01.pt", "full/P01.pt"))

@@ -10,7 +10,7 @@ import torchio as tio
 from pipeline import artifacts
 from pipeline.augment import augmentation
 from pipeline.data import Example, VolumeDataModule, VolumeDataset, augmented
-from pipeline.threads import sitk_threads, torch_threads
+from pipeline.threads import pinned_threads, sitk_threads, torch_threads
 
 
 def _threads_seen(dataset_threads) -> tuple[list[tuple[int, int]], tuple[int, int]]:
@@ -50,6 +50,16 @@ def test_torch_threads_restores_the_pool_after_an_error():
         except ValueError:
             pass
         assert torch.get_num_threads() == 2
+
+
+def test_pinned_threads_sets_both_counts_inside_and_restores_them_after():
+    def threads():
+        return torch.get_num_threads(), sitk.ProcessObject.GetGlobalDefaultNumberOfThreads()
+
+    with torch_threads(2), sitk_threads(2):
+        with pinned_threads(1):
+            inside = threads()
+        assert (inside, threads()) == ((1, 1), (2, 2))
 
 
 def test_without_workers_the_next_batch_is_augmented_in_a_background_thread():

@@ -26,7 +26,7 @@ def jobs(tmp_path):
     folds = cross_validation_folds(ids, list(targets.values()), "loo", inner_val_size=2, seed=0)[:4]
     digests = {pid: pid for pid in ids}
     return [FoldJob(fold, SETTINGS, {}, targets, str(tmp_path / "pre"),
-                    str(tmp_path / "folds" / fold_key(fold, SETTINGS, {}, digests)))
+                    str(tmp_path / "folds" / fold_key(fold, SETTINGS, {}, digests, 1)))
             for fold in folds]
 
 
@@ -42,14 +42,15 @@ def test_finished_folds_are_reused_and_only_the_rest_trained(jobs, monkeypatch):
     assert [r["probabilities"] for r in second[:2]] == [r["probabilities"] for r in first]
 
 
-def test_key_changes_with_settings_and_data(jobs):
-    fold = jobs[0].fold
-    base = fold_key(fold, SETTINGS, {}, {f"P{i}": "a" for i in range(6)})
+def test_key_changes_with_settings_data_and_threads(jobs):
+    fold, digests = jobs[0].fold, {f"P{i}": "a" for i in range(6)}
+    base = fold_key(fold, SETTINGS, {}, digests, 1)
     other_lr = TrainSettings(**{**SETTINGS.__dict__, "lr": 3e-4})
-    assert fold_key(fold, other_lr, {}, {f"P{i}": "a" for i in range(6)}) != base
-    assert fold_key(fold, SETTINGS, {}, {**{f"P{i}": "a" for i in range(6)}, "P3": "b"}) != base
+    assert fold_key(fold, other_lr, {}, digests, 1) != base
+    assert fold_key(fold, SETTINGS, {}, {**digests, "P3": "b"}, 1) != base
+    assert fold_key(fold, SETTINGS, {}, digests, 2) != base  # other threads, other sums
     quiet = TrainSettings(**{**SETTINGS.__dict__, "progress_bar": True})
-    assert fold_key(fold, quiet, {}, {f"P{i}": "a" for i in range(6)}) == base
+    assert fold_key(fold, quiet, {}, digests, 1) == base
 
 
 def test_an_unfinished_fold_leaves_no_result(jobs, monkeypatch):
@@ -83,9 +84,9 @@ def test_key_changes_with_the_training_code(jobs, monkeypatch):
     import pipeline.fold_cache as fold_cache
 
     digests = {f"P{i}": "a" for i in range(6)}
-    base = fold_key(jobs[0].fold, SETTINGS, {}, digests)
+    base = fold_key(jobs[0].fold, SETTINGS, {}, digests, 1)
     monkeypatch.setattr(fold_cache, "training_code_digest", lambda: "edited")
-    assert fold_key(jobs[0].fold, SETTINGS, {}, digests) != base
+    assert fold_key(jobs[0].fold, SETTINGS, {}, digests, 1) != base
 
 
 def test_the_code_digest_reads_every_training_module_and_library(monkeypatch, tmp_path):

@@ -1,4 +1,9 @@
-"""A stage killed with SIGKILL and run again gives the results of an uninterrupted run."""
+"""A stage killed with SIGKILL and run again gives the results of an uninterrupted run.
+
+LOOCV is killed after several folds, and resumed with two jobs: the folds trained after
+the kill, first in a fresh process or in a pool worker, must match the uninterrupted
+run's, trained one after another in one process, byte for byte.
+"""
 
 import json
 import signal
@@ -9,10 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
-from tests.project_factory import environment, make_project, run
+from tests.project_factory import environment, make_project, run, small_params
 
 STAGES = ["prepare", "train", "loocv", "baselines"]
+FOLDS_BEFORE_KILL = 3
 RESULTS = ["outputs/manifest.csv", "outputs/train/predictions.csv", "metrics/holdout.json",
            "outputs/loocv/predictions.csv", "metrics/loocv.json", "metrics/baselines.json"]
 
@@ -27,16 +34,28 @@ def _run_all(root: Path) -> None:
         run(root, *_stage(name))
 
 
+def _params(jobs: int = 1) -> dict:
+    """Leave-one-out over the 8 patients: 8 folds, enough to kill after several."""
+    params = small_params()
+    params["loocv"].update(scheme="loo", jobs=jobs, threads=1)
+    return params
+
+
+def _project(root: Path) -> Path:
+    return make_project(root, _params(), git=False)
+
+
 def _kill_after(root: Path, name: str, seconds: float, until_any: Path | None = None,
-                pattern: str = "*") -> None:
-    """Starts a stage and SIGKILLs it after ``seconds``, or once ``until_any`` holds ``pattern``."""
+                pattern: str = "*", count: int = 1) -> None:
+    """Starts a stage and SIGKILLs it after ``seconds``, or once ``until_any`` holds
+    ``count`` files matching ``pattern``."""
     process = subprocess.Popen(_stage(name), cwd=root, env=environment(),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     started = time.monotonic()
-    while process.poll() is None and time.monotonic() - started < 120:
+    while process.poll() is None and time.monotonic() - started < 600:
         if until_any is None and time.monotonic() - started > seconds:
             break
-        if until_any is not None and list(until_any.glob(pattern)):
+        if until_any is not None and len(list(until_any.glob(pattern))) >= count:
             break
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
@@ -50,21 +69,24 @@ def _read(root: Path, path: str):
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    root = make_project(tmp_path_factory.mktemp("reference"), git=False)
+    root = _project(tmp_path_factory.mktemp("reference"))
     _run_all(root)
     return root
 
 
 @pytest.fixture(scope="module")
 def interrupted(tmp_path_factory):
-    root = make_project(tmp_path_factory.mktemp("interrupted"), git=False)
+    root = _project(tmp_path_factory.mktemp("interrupted"))
     _kill_after(root, "prepare", 1.5)
     run(root, *_stage("prepare"))
     _kill_after(root, "train", 4.0)
     run(root, *_stage("train"))
-    # Killed once its first fold is stored, while it trains the second one.
-    _kill_after(root, "loocv", 0, until_any=root / "outputs/loocv/folds", pattern="*/result.json")
+    # Killed once several folds are stored, while it trains the next; resumed on two jobs.
+    _kill_after(root, "loocv", 0, until_any=root / "outputs/loocv/folds", pattern="*/result.json",
+                count=FOLDS_BEFORE_KILL)
+    (root / "params.yaml").write_text(yaml.safe_dump(_params(jobs=2), sort_keys=False))
     loocv_log = run(root, *_stage("loocv"))
+    (root / "params.yaml").write_text(yaml.safe_dump(_params(), sort_keys=False))
     _kill_after(root, "baselines", 1.0)
     run(root, *_stage("baselines"))
     _kill_after(root, "report", 2.0)
@@ -87,8 +109,8 @@ def test_no_temporary_file_is_left_looking_like_a_result(interrupted):
     assert leftovers == []
 
 
-def test_finished_folds_are_reused(interrupted):
-    assert interrupted[1].count("(cached)") == 1
+def test_finished_folds_are_reused_and_the_rest_trained(interrupted):
+    assert FOLDS_BEFORE_KILL <= interrupted[1].count("(cached)") < 8
 
 
 def test_report_after_an_interrupted_render_is_complete(interrupted):
