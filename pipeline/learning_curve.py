@@ -20,7 +20,7 @@ from pipeline.executors import run_local
 from pipeline.fold_cache import fold_jobs
 from pipeline.inverse_power_law import fit_curve, projections
 from pipeline.params import input_settings, load_params, train_settings
-from pipeline.splits import Fold, cross_validation_folds, subsampled_fold
+from pipeline.splits import Fold, cross_validation_folds, subsampled_fold, usable_folds
 
 
 def subsampled_folds(folds: list[Fold], targets, fraction: float, repeat: int, inner_val_size: int,
@@ -83,8 +83,13 @@ def main() -> None:
     params = load_params()
     settings = params["learning_curve"]
     patient_ids, targets = artifacts.cohort(paths.MANIFEST)
-    folds = cross_validation_folds(patient_ids, [targets[i] for i in patient_ids], "kfold",
-                                   params["loocv"]["inner_val_size"], params["seed"], settings["folds"])
+    labels = [targets[i] for i in patient_ids]
+    count = usable_folds(labels, settings["folds"])
+    if count < settings["folds"]:
+        print(f"learning curve: {count} folds, not {settings['folds']}: a class has only "
+              f"{min(labels.count(0), labels.count(1))} patients", flush=True)
+    folds = cross_validation_folds(patient_ids, labels, "kfold", params["loocv"]["inner_val_size"],
+                                   params["seed"], count)
     started, frames, metrics = time.perf_counter(), [], {}
     for arm in settings["arms"]:
         points = pd.DataFrame(arm_points(arm, params, folds, targets))

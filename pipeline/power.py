@@ -26,7 +26,7 @@ from pipeline.fold_cache import FoldJob, fold_jobs
 from pipeline.params import input_settings, load_params, train_settings
 from pipeline.power_analysis import control_sentence, control_verdict, power_metrics
 from pipeline.preprocess import PreprocessSettings
-from pipeline.splits import cross_validation_folds
+from pipeline.splits import cross_validation_folds, usable_folds
 from pipeline.synthetic import generated_cohort, preprocessed_dir
 
 
@@ -57,7 +57,8 @@ def grid_cells(effects, patients, replicates: int, controls: dict) -> list[Cell]
 def cell_folds(targets: dict[str, int], folds: int, inner_val_size: int, seed: int):
     """Stratified k-fold over a cell's patients (every arm's folds)."""
     ids = sorted(targets)
-    return cross_validation_folds(ids, [targets[i] for i in ids], "kfold", inner_val_size, seed, folds)
+    labels = [targets[i] for i in ids]
+    return cross_validation_folds(ids, labels, "kfold", inner_val_size, seed, usable_folds(labels, folds))
 
 
 def network_results(jobs_by_cell: dict[tuple, list[FoldJob]], power: dict, ray_address):

@@ -74,6 +74,12 @@ def cross_validation_folds(ids, targets, scheme: str, inner_val_size: int, seed:
     return result
 
 
+def usable_folds(targets, requested: int) -> int:
+    """``requested`` stratified folds, or fewer where a class has fewer patients (at least 2)."""
+    smallest = min(np.bincount(np.asarray(list(targets), dtype=int), minlength=2))
+    return max(2, min(requested, int(smallest)))
+
+
 def subsampled_fold(fold: Fold, targets: dict[str, int], fraction: float, inner_val_size: int,
                     seed: int, minimum: int = 4) -> Fold:
     """``fold`` with only a stratified ``fraction`` of its fitting patients (at least

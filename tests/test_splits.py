@@ -75,3 +75,11 @@ def test_subsamples_differ_between_seeds_and_repeat_with_the_same_seed():
     draws = {subsampled_fold(fold, target_of, 0.5, 2, seed=s).fitting_ids for s in range(5)}
     assert len(draws) > 1
     assert subsampled_fold(fold, target_of, 0.5, 2, seed=7) == subsampled_fold(fold, target_of, 0.5, 2, seed=7)
+
+
+def test_fewer_folds_where_a_class_is_small():
+    from pipeline.splits import usable_folds
+
+    assert usable_folds(TARGETS, 5) == 5
+    assert usable_folds([1] * 6 + [0] * 3, 5) == 3
+    assert usable_folds([1] * 6 + [0], 5) == 2
