@@ -35,7 +35,7 @@ def test_repro_again_does_nothing(project):
 
 def test_exp_run_with_another_lr_retrains_but_does_not_prepare(project):
     root, _ = project
-    log = run(root, "dvc", "exp", "run", "-S", "lr=0.001")
+    log = run(root, "dvc", "exp", "run", "-S", "lr=0.0003")  # the default is 1e-3
     assert "Running stage 'train'" in log and "Running stage 'loocv'" in log
     assert "Running stage 'prepare'" not in log
     assert "Running stage 'baselines'" not in log

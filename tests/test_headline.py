@@ -84,7 +84,7 @@ def project_with_two_experiments(tmp_path):
                     ["dvc", "config", "core.analytics", "false"], ["dvc", "repro", "-q"],
                     ["git", "add", "-A"], commit + ["baseline"],
                     ["dvc", "exp", "run", "-q", "-S", "lr=1e-4"],
-                    ["dvc", "exp", "run", "-q", "-S", "lr=1e-3"]):
+                    ["dvc", "exp", "run", "-q", "-S", "lr=3e-4"]):
         run(root, *command)
     return root
 
