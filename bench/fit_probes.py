@@ -61,7 +61,8 @@ class StepTimes(Callback):
 def timed_trainer(callback: Callback):
     """Adds ``callback`` to the Trainer that ``fit`` builds."""
     original = fit_module._trainer
-    fit_module._trainer = lambda settings, callbacks: original(settings, [*callbacks, callback])
+    fit_module._trainer = lambda settings, callbacks, *rest: original(
+        settings, [*callbacks, callback], *rest)
     try:
         yield
     finally:
