@@ -4,7 +4,7 @@ PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install run power test bench plots clean-outputs
+.PHONY: install run power report test bench plots clean-outputs
 
 install: $(STAMP)
 
@@ -23,6 +23,10 @@ run: install
 # The power study (its own DVC pipeline), then the report again with its Power section.
 power: run
 	dvc repro power/dvc.yaml
+	$(MAKE) report
+
+# The report again, with whatever DVC now lists (experiments run since, the power study).
+report: install
 	dvc repro --force --single-item report
 
 test: install

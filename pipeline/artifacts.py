@@ -326,11 +326,12 @@ def read_history(run_dir: str | os.PathLike) -> pd.DataFrame:
 
 # --- LOOCV fold index ---------------------------------------------------------------
 
-FOLD_INDEX_COLUMNS = ["fold", "test_patients", "run_dir", "seconds", "best_epoch"]
+FOLD_INDEX_COLUMNS = ["fold", "test_patients", "run_dir", "seconds", "best_epoch", "lr"]
 
 
 def write_fold_index(path: str | os.PathLike, frame: pd.DataFrame) -> None:
-    """Writes the fold index: fold number, held-out ids (``;``-joined), DVCLive dir, timing."""
+    """Writes the fold index: fold number, held-out ids (``;``-joined), DVCLive dir, timing,
+    the learning rate the fold trained with."""
     write_csv(path, frame[FOLD_INDEX_COLUMNS].sort_values("fold"))
 
 

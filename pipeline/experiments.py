@@ -24,11 +24,12 @@ HEADLINE_METRICS = {"accuracy", "sensitivity", "specificity", "balanced_accuracy
                     "p_value", "permutation_p_value"}
 
 
-def run_exp_show(timeout: float = 120) -> list | None:
-    """The parsed output of ``dvc exp show --json``, or None when DVC cannot answer."""
+def run_exp_show(timeout: float = 120, root: str | Path = ".") -> list | None:
+    """The parsed output of ``dvc exp show --json`` in ``root``, or None when DVC cannot answer."""
     command = [sys.executable, "-m", "dvc", "exp", "show", "--json"]
     try:
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+                                   cwd=root)
     except (OSError, subprocess.TimeoutExpired):
         return None
     if completed.returncode != 0:
@@ -106,12 +107,13 @@ def experiments_frame(exp_show: list) -> pd.DataFrame:
     return frame
 
 
-def list_experiments() -> pd.DataFrame:
-    """DVC's experiments and commits with their params and metrics; empty if there are none.
+def list_experiments(root: str | Path = ".") -> pd.DataFrame:
+    """DVC's experiments and commits in ``root`` with their params and metrics; empty if
+    there are none.
 
     Never raises for a missing or uninitialised DVC repository: the frame is empty then.
     """
-    exp_show = run_exp_show()
+    exp_show = run_exp_show(root=root)
     frame = experiments_frame(exp_show or [])
     has_experiments = frame["parent"].notna().any()
     return frame if has_experiments else frame.iloc[0:0]

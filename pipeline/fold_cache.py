@@ -20,8 +20,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sklearn.metrics import log_loss
+
 from pipeline import artifacts
-from pipeline.fit import TrainSettings, fit, load_examples, predict
+from pipeline.data import Example
+from pipeline.fit import FitResult, TrainSettings, fit, load_examples, predict
 from pipeline.splits import Fold
 from pipeline.threads import pinned_threads
 
@@ -44,6 +47,7 @@ class FoldJob:
     preprocessed_dir: str
     cache_dir: str
     torch_threads: int = 1
+    lr_grid: tuple[float, ...] = ()  # two or more: the fold picks its lr (``select_lr``)
 
     @property
     def result_path(self) -> Path:
@@ -89,15 +93,16 @@ def training_code_digest() -> str:
 
 
 def fold_key(fold: Fold, settings: TrainSettings, inputs: dict, digests: dict[str, str],
-             threads: int) -> str:
+             threads: int, lr_grid: tuple[float, ...] = ()) -> str:
     """The hash naming a fold's cache: ids, their preprocessed contents, the settings, the
-    thread count, the code."""
+    learning-rate grid, the thread count, the code."""
     used = sorted(set(fold.test_ids) | set(fold.fitting_ids))
     description = {
         "fold": dataclasses.asdict(fold),
         "settings": {k: v for k, v in dataclasses.asdict(settings).items() if k != "progress_bar"},
         "inputs": inputs,
         "threads": threads,
+        "lr_grid": list(lr_grid),
         "data": {patient_id: digests[patient_id] for patient_id in used},
         "code": training_code_digest(),
     }
@@ -106,11 +111,14 @@ def fold_key(fold: Fold, settings: TrainSettings, inputs: dict, digests: dict[st
 
 
 def fold_jobs(folds: list[Fold], settings: TrainSettings, inputs: dict, targets: dict[str, int],
-              preprocessed_dir: str | Path, cache_root: str | Path, threads: int) -> list[FoldJob]:
+              preprocessed_dir: str | Path, cache_root: str | Path, threads: int,
+              lr_grid: tuple[float, ...] = ()) -> list[FoldJob]:
     """One cached job per fold, each in ``cache_root/<its key>``."""
     digests = {pid: file_digest(artifacts.patient_path(preprocessed_dir, pid)) for pid in targets}
+    lr_grid = tuple(lr_grid)
     return [FoldJob(fold, settings, inputs, targets, str(preprocessed_dir),
-                    str(Path(cache_root) / fold_key(fold, settings, inputs, digests, threads)), threads)
+                    str(Path(cache_root) / fold_key(fold, settings, inputs, digests, threads, lr_grid)),
+                    threads, lr_grid)
             for fold in folds]
 
 
@@ -137,17 +145,47 @@ def run_fold(job: FoldJob) -> dict:
     return {**record, "cache_dir": job.cache_dir, "cached": False}
 
 
+def select_lr(job: FoldJob, train: list[Example], validation: list[Example]) -> tuple[FitResult, dict]:
+    """The fold's model after choosing its learning rate on its own inner split.
+
+    Each rate of ``job.lr_grid`` trains on ``train`` only and is scored by its log loss on
+    ``validation`` (the fold's inner patients, never its test patients); the lowest wins,
+    the first listed on a tie. Under ``early`` the winner's inner model is what a fold
+    without a grid would have trained at that rate, so it is kept; under ``fixed`` the
+    winner is retrained on ``train`` and ``validation`` together, as every fixed fold is.
+
+    Returns:
+        The final fit and ``{"lr": chosen, "lr_losses": {rate: inner log loss}}``.
+    """
+    early = job.settings.stopping == "early"
+    targets = [example.target for example in validation]
+    fits, losses = {}, {}
+    for lr in job.lr_grid:
+        settings = dataclasses.replace(job.settings, lr=lr)
+        inner = fit(train, validation if early else [], settings, job.live_dir / f"lr-{lr:g}")
+        fits[lr] = inner
+        losses[lr] = float(log_loss(targets, predict(inner.network, validation), labels=[0, 1]))
+    chosen = min(job.lr_grid, key=lambda lr: losses[lr])
+    final = fits[chosen] if early else fit(train, validation, dataclasses.replace(job.settings, lr=chosen),
+                                           job.live_dir)
+    return final, {"lr": chosen, "lr_losses": {f"{lr:g}": round(loss, 6) for lr, loss in losses.items()}}
+
+
 def _train_and_test(job: FoldJob) -> dict:
     """Trains the fold, tests it and stores its result; returns the stored record."""
     examples = load_examples(job.preprocessed_dir, sorted(set(job.fold.test_ids) | set(job.fold.fitting_ids)),
                              job.targets, **job.inputs)
     by_id = {example.patient_id: example for example in examples}
-    result = fit([by_id[i] for i in job.fold.train_ids], [by_id[i] for i in job.fold.validation_ids],
-                 job.settings, job.live_dir)
+    train = [by_id[i] for i in job.fold.train_ids]
+    validation = [by_id[i] for i in job.fold.validation_ids]
+    if job.lr_grid:
+        result, chosen = select_lr(job, train, validation)
+    else:
+        result, chosen = fit(train, validation, job.settings, job.live_dir), {"lr": job.settings.lr}
     probabilities = predict(result.network, [by_id[i] for i in job.fold.test_ids])
     record = {"fold": job.fold.number, "test_ids": list(job.fold.test_ids),
               "probabilities": [float(p) for p in probabilities],
-              "best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss,
+              "best_epoch": result.best_epoch, "best_val_loss": result.best_val_loss, **chosen,
               "seconds": round(result.seconds, 2), "finished": time.strftime("%Y-%m-%dT%H:%M:%S")}
     artifacts.write_json(job.result_path, record)  # written last: its presence means done
     return record

@@ -25,7 +25,7 @@ def build_jobs(params: dict, folds: list[Fold], targets: dict[str, int]) -> list
     settings = train_settings(params, params["loocv"]["patience"], progress_bar=False)
     threads = params["loocv"]["threads"]  # not from jobs: the folds' numbers depend on it
     return fold_jobs(folds, settings, input_settings(params), targets, paths.PREPROCESSED,
-                     paths.LOOCV_FOLDS, threads)
+                     paths.LOOCV_FOLDS, threads, params["loocv"]["lr_grid"])
 
 
 def progress_line(result: dict, total: int, targets: dict[str, int]) -> str:
@@ -33,7 +33,8 @@ def progress_line(result: dict, total: int, targets: dict[str, int]) -> str:
     tested = " ".join(f"{pid} p={p:.2f} target={targets[pid]}"
                       for pid, p in zip(result["test_ids"], result["probabilities"]))
     timing = "cached" if result["cached"] else f"{result['seconds']:.0f} s"
-    return f"fold {result['fold']}/{total} {tested} ({timing})"
+    chosen = f" lr={result['lr']:g}" if "lr_losses" in result else ""
+    return f"fold {result['fold']}/{total} {tested}{chosen} ({timing})"
 
 
 def collect(results: list[dict], jobs: list[FoldJob], targets, threshold: float):
@@ -46,8 +47,17 @@ def collect(results: list[dict], jobs: list[FoldJob], targets, threshold: float)
                          "pred": int(prob >= threshold), "fold": result["fold"]})
         index.append({"fold": result["fold"], "test_patients": ";".join(result["test_ids"]),
                       "run_dir": str(cache_of[result["fold"]].live_dir),
-                      "seconds": result["seconds"], "best_epoch": result["best_epoch"]})
+                      "seconds": result["seconds"], "best_epoch": result["best_epoch"],
+                      "lr": result["lr"]})
     return pd.DataFrame(rows), pd.DataFrame(index)
+
+
+def lr_selection(grid: list[float], chosen: pd.Series) -> dict:
+    """How often each rate of the nested grid was chosen: ``{"grid": [...], "chosen":
+    [{"lr": 0.001, "folds": 20}, ...]}`` (a list: a rate's dots would split a dotted key)."""
+    counts = chosen.value_counts()
+    return {"grid": list(grid),
+            "chosen": [{"lr": lr, "folds": int(counts.get(lr, 0))} for lr in grid]}
 
 
 def run_jobs(params: dict, jobs: list[FoldJob]):
@@ -87,6 +97,8 @@ def main() -> None:
                **mann_whitney_test(predictions["target"], predictions["prob"]),
                "evaluation": "loocv", "scheme": params["loocv"]["scheme"], "folds": len(folds),
                "network": params["model"]["network"]}
+    if params["loocv"]["lr_grid"]:
+        metrics["lr_selection"] = lr_selection(params["loocv"]["lr_grid"], index["lr"])
     artifacts.write_metrics(paths.LOOCV_METRICS, metrics)
     artifacts.write_csv(paths.PLOTS / "roc_loocv.csv", roc_points(predictions["target"], predictions["prob"]))
     print(f"{params['loocv']['scheme']} done in {time.perf_counter() - started:.0f} s")

@@ -149,6 +149,23 @@ def evaluation_summary(loocv: dict, stopping: str = "early") -> str:
             f"({format_value(loocv.get('threshold'))}) was fixed in advance.")
 
 
+def lr_choice_summary(loocv: dict, lr: float) -> str:
+    """Where the learning rate of the LOOCV models came from, and what that means."""
+    selection = loocv.get("lr_selection")
+    if not selection:
+        return (f"The learning rate ({lr:g}, params `lr`) was set before the run, not chosen "
+                "inside the folds. If it was picked by comparing runs on these same patients, "
+                "the LOOCV figures share that optimism; `loocv.lr_grid` makes each fold choose "
+                "its own on its inner split instead.")
+    grid = ", ".join(f"{rate:g}" for rate in selection["grid"])
+    chosen = ", ".join(f"{entry['lr']:g} in {entry['folds']}" for entry in selection["chosen"]
+                       if entry["folds"])
+    return (f"Nested selection: each fold chose its learning rate from {grid} (params "
+            f"`loocv.lr_grid`) by the log loss on its inner validation patients, so a fold's "
+            f"test patients never entered the choice; chosen: {chosen} folds. The LOOCV "
+            "figures therefore include the cost of choosing.")
+
+
 def loocv_summary(loocv: dict) -> str:
     """The headline: LOOCV rates with 95% intervals, the collapse if any, the chance test."""
     collapse = collapse_sentence("LOOCV", loocv)

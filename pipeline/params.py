@@ -87,6 +87,14 @@ def _list_of(check: Callable, minimum: int = 1) -> Callable:
     return each
 
 
+def _lr_grid(key, value):
+    _list_of(_number(0, 1, low_open=True), 0)(key, value)
+    if len(value) == 1:
+        raise ParamsError(f"{key}: one rate is no choice; set lr: {value[0]} and lr_grid: [] instead")
+    if len(set(value)) != len(value):
+        raise ParamsError(f"{key}: lists a rate twice, got {value!r}")
+
+
 def _text(key, value):
     if not isinstance(value, str) or not value.strip():
         raise ParamsError(f"{key}: expected a non-empty string, got {value!r}")
@@ -116,6 +124,7 @@ SCHEMA: dict = {
     "augment": {name: _number(0, 1) for name in ("affine", "noise", "gamma", "motion", "bias_field")},
     "loocv": {"scheme": _choice("loo", "rebalanced_loo", "kfold"), "folds": _number(2, integer=True),
               "patience": _number(1, integer=True), "inner_val_size": _number(2, integer=True),
+              "lr_grid": _lr_grid,
               "jobs": _number(1, integer=True), "threads": _number(1, integer=True),
               "executor": _choice("local", "ray"),
               "ray_address": _optional(_text)},

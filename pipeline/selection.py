@@ -30,6 +30,12 @@ def holm(p_values: list[float]) -> list[float]:
     return adjusted
 
 
+def _signature(frame: pd.DataFrame, params: list[str]) -> pd.Series:
+    """Each row's params as one string. ``map(str)``, not ``astype(str)``: pandas' string
+    dtype keeps a null param (``seg_label: null``) missing, and joining it fails."""
+    return frame[params].map(str).agg("|".join, axis=1)
+
+
 def distinct_runs(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per distinct set of params that has a score and a p-value.
 
@@ -42,7 +48,7 @@ def distinct_runs(frame: pd.DataFrame) -> pd.DataFrame:
     params = [name for name in frame.attrs.get("params", []) if name in frame]
     if not params:
         return scored
-    signature = scored[params].astype(str).agg("|".join, axis=1)
+    signature = _signature(scored, params)
     return scored[~signature.duplicated()]
 
 
@@ -109,7 +115,18 @@ def adjusted_column(frame: pd.DataFrame) -> pd.Series:
     params = [name for name in frame.attrs.get("params", []) if name in frame]
     if not params:
         return result.index.to_series().map(adjusted).rename(result.name)
-    signature = frame[params].astype(str).agg("|".join, axis=1)
+    signature = _signature(frame, params)
     by_signature = {signature[index]: value for index, value in adjusted.items()}
     scored = frame[SCORE].notna() & frame[P_VALUE].notna()
     return signature.map(by_signature).where(scored).rename(result.name)
+
+
+def selection_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The distinct runs with what the choice is made on: the params that differ, LOOCV AUC,
+    its p-value unadjusted and Holm-adjusted; best first."""
+    runs = distinct_runs(frame)
+    params = [name for name in frame.attrs.get("params", []) if name in runs]
+    varying = [name for name in params if runs[name].astype(str).nunique() > 1]
+    adjusted = adjusted_column(frame).loc[runs.index]
+    table = runs[["experiment", "rev", *varying, SCORE, P_VALUE]].assign(**{adjusted.name: adjusted})
+    return table.sort_values(SCORE, ascending=False, kind="stable")

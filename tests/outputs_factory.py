@@ -111,7 +111,7 @@ def _write_loocv(targets: dict[str, int], rng: np.random.Generator, single_class
         run_dir = paths.LOOCV_FOLDS / f"fold-{fold:03d}" / "dvclive"
         _write_history(run_dir, 3 + fold % 3, rng)
         rows.append({"fold": fold, "test_patients": pid, "run_dir": str(run_dir),
-                     "seconds": 12.5, "best_epoch": 2})
+                     "seconds": 12.5, "best_epoch": 2, "lr": 1e-3})
     artifacts.write_fold_index(paths.LOOCV_INDEX, pd.DataFrame(rows))
 
 
@@ -198,3 +198,46 @@ def write_fake_outputs(root: str | os.PathLike, n_patients: int = 10, single_cla
     finally:
         os.chdir(cwd)
     return patient_ids
+
+
+def write_experiment(root: str | os.PathLike, name: str, lr: float, auc: float,
+                     p_value: float) -> None:
+    """Makes ``root`` a git and DVC repository (on first use) whose commit holds the
+    current params and metrics, and saves a DVC experiment beside it with ``lr`` and the
+    LOOCV ``auc`` and ``p_value`` given; the workspace is left as it was.
+
+    ``dvc exp save`` records the workspace as an experiment without running anything, so
+    ``dvc exp show`` answers as it would after ``dvc exp run -S lr=...``.
+    """
+    import json
+    import subprocess
+    import sys
+
+    import yaml
+
+    root = Path(root)
+    dvc = [sys.executable, "-m", "dvc"]
+
+    def run(*command):
+        subprocess.run(command, cwd=root, check=True, capture_output=True, text=True)
+
+    if not (root / ".dvc").exists():
+        run("git", "init", "-q")
+        run("git", "config", "user.email", "test@example.org")
+        run("git", "config", "user.name", "test")
+        run(*dvc, "init", "-q")
+        (root / "dvc.yaml").write_text(yaml.safe_dump(
+            {"params": ["params.yaml"], "metrics": [str(paths.LOOCV_METRICS)]}))
+        run("git", "add", ".dvc", "dvc.yaml", "params.yaml", str(paths.LOOCV_METRICS))
+        run("git", "commit", "-q", "-m", "baseline")
+    params_file, metrics_file = root / "params.yaml", root / paths.LOOCV_METRICS
+    params_text, metrics_text = params_file.read_text(), metrics_file.read_text()
+    params = yaml.safe_load(params_text)
+    metrics = json.loads(metrics_text)
+    params_file.write_text(yaml.safe_dump({**params, "lr": lr}, sort_keys=False))
+    metrics_file.write_text(json.dumps({**metrics, "auc": auc, "p_value": p_value}))
+    try:
+        run(*dvc, "exp", "save", "-n", name)
+    finally:
+        params_file.write_text(params_text)
+        metrics_file.write_text(metrics_text)

@@ -117,3 +117,46 @@ def test_training_modules_are_every_pipeline_module_a_fold_imports():
     imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                               check=True).stdout.split()
     assert sorted(fold_cache.TRAINING_MODULES) == imported
+
+
+@pytest.mark.parametrize("stopping, fits", [("fixed", 3), ("early", 2)])
+def test_a_grid_fold_chooses_its_lr_on_its_inner_patients_only(jobs, monkeypatch, stopping, fits):
+    import dataclasses
+
+    import pipeline.fold_cache as fold_cache
+
+    job = dataclasses.replace(jobs[0], settings=dataclasses.replace(SETTINGS, stopping=stopping),
+                              lr_grid=(1e-4, 1e-2))
+    seen, scored = [], []
+    real_fit, real_predict = fold_cache.fit, fold_cache.predict
+    monkeypatch.setattr(fold_cache, "fit", lambda train, validation, settings, live_dir: seen.append(
+        ({e.patient_id for e in train + validation}, settings.lr)) or real_fit(train, validation, settings, live_dir))
+    monkeypatch.setattr(fold_cache, "predict", lambda network, examples: scored.append(
+        {e.patient_id for e in examples}) or real_predict(network, examples))
+    result = run_fold(job)
+    test_ids = set(job.fold.test_ids)
+    assert len(seen) == fits and all(not ids & test_ids for ids, _ in seen)
+    assert [lr for _, lr in seen[:2]] == [1e-4, 1e-2]
+    assert scored[:2] == [set(job.fold.validation_ids)] * 2  # the choice looks at inner patients
+    assert scored[-1] == test_ids  # the test patients are scored once, by the final model
+    losses = result["lr_losses"]
+    assert set(losses) == {"0.0001", "0.01"} and result["lr"] == min((1e-4, 1e-2), key=lambda lr: losses[f"{lr:g}"])
+    if stopping == "fixed":  # inner models never train on the inner patients; the winner
+        assert seen[0][0] == set(job.fold.train_ids)  # is retrained on all of the fold's
+        assert seen[-1] == (set(job.fold.fitting_ids), result["lr"])
+
+
+def test_the_grid_is_part_of_the_key(jobs):
+    fold, digests = jobs[0].fold, {f"P{i}": "a" for i in range(6)}
+    assert (fold_key(fold, SETTINGS, {}, digests, 1, (1e-4, 1e-3))
+            != fold_key(fold, SETTINGS, {}, digests, 1))
+
+
+def test_the_loocv_metrics_count_the_chosen_rates():
+    import pandas as pd
+
+    from pipeline.loocv import lr_selection
+
+    counts = lr_selection([3e-4, 1e-3, 3e-3], pd.Series([1e-3, 1e-3, 3e-4]))
+    assert counts == {"grid": [3e-4, 1e-3, 3e-3], "chosen": [
+        {"lr": 3e-4, "folds": 1}, {"lr": 1e-3, "folds": 2}, {"lr": 3e-3, "folds": 0}]}

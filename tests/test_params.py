@@ -61,6 +61,10 @@ def test_the_repository_params_are_valid(params):
     ("power.grids.cpu.networks", ["vgg"], "power.grids.cpu.networks[0]: must be one of"),
     ("learning_curve.fractions", [0.5, 1.0], "learning_curve.fractions: expected a list of at least 3"),
     ("power.alpha", 0.7, "power.alpha: must be <= 0.5"),
+    ("loocv.lr_grid", [1e-3], "loocv.lr_grid: one rate is no choice; set lr: 0.001"),
+    ("loocv.lr_grid", [1e-3, 1e-3], "loocv.lr_grid: lists a rate twice"),
+    ("loocv.lr_grid", [1e-3, 0], "loocv.lr_grid[1]: must be > 0"),
+    ("loocv.lr_grid", 1e-3, "loocv.lr_grid: expected a list"),
 ])
 def test_a_wrong_value_is_refused_naming_the_key(params, key, value, message):
     with pytest.raises(ParamsError) as caught:

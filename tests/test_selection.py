@@ -72,3 +72,11 @@ def test_adjusted_column_gives_repeated_runs_the_same_value():
 def test_frames_without_loocv_metrics_give_nothing():
     frame = pd.DataFrame({"experiment": ["a", "b"], "lr": [1, 2]})
     assert selection.best_of_k(frame) is None and selection.adjusted_column(frame).isna().all()
+
+
+def test_a_null_param_neither_breaks_nor_splits_the_runs():
+    frame = _frame([("workspace", 3e-4, 0.6, 0.1), ("main", 3e-4, 0.6, 0.1), ("fast", 1e-3, 0.7, 0.02)])
+    frame["data.seg_label"] = [None, None, None]  # params.yaml's `seg_label: null`
+    frame.attrs["params"] = ["lr", "data.seg_label"]
+    assert selection.distinct_runs(frame)["experiment"].tolist() == ["workspace", "fast"]
+    assert selection.adjusted_column(frame).tolist() == pytest.approx([0.1, 0.1, 0.04])

@@ -20,7 +20,8 @@ from plotly.offline import get_plotlyjs
 from pipeline import artifacts, narrative, paths, provenance
 from pipeline.results import TABLE_METRICS, format_interval, format_p_value, format_value
 from report import render as render_module
-from tests.outputs_factory import write_fake_outputs, write_learning_curve, write_power
+from tests.outputs_factory import (write_experiment, write_fake_outputs, write_learning_curve,
+                                   write_power)
 
 REPO = Path(__file__).resolve().parents[2]
 SECTIONS = ["Summary", "Cohort", "Methods", "Training", "Results", "Is it better than chance?",
@@ -84,11 +85,12 @@ class ReportPage(HTMLParser):
 
 def _render(root: Path, single_class: bool) -> Path:
     write_fake_outputs(root, n_patients=10, single_class=single_class, with_model=False)
+    for name in ("params.yaml", "requirements.txt"):
+        shutil.copy(REPO / name, root / name)
     if not single_class:  # the collapsed report is also the one before `make power`
         write_power(root)
         write_learning_curve(root)
-    for name in ("params.yaml", "requirements.txt"):
-        shutil.copy(REPO / name, root / name)
+        write_experiment(root, "slower-lr", 3e-4, auc=0.97, p_value=0.004)
     output = root / paths.REPORT_HTML
     render_module.render(REPO / paths.REPORT_SOURCE, output, root, engine="jupyter")
     return output
@@ -347,3 +349,27 @@ def test_the_power_section_gives_the_controls_verdicts_and_a_conclusion(report, 
     assert "radiomics: cross-validated AUC" in power and "projects" in power
     assert "What the instrument can see." in page.sections["Summary"]
     assert "The power study has not been run" in collapsed_report.sections["Power: what the network can detect"]
+
+
+def test_experiments_carry_the_selection_note_and_the_holm_adjusted_p(report, collapsed_report):
+    root, _, page = report
+    text = page.text("Is it better than chance?")
+    assert "The best of 2 experiments is selected on the same 10 patients it is scored on" in text
+    assert "(Holm)" in text and "`loocv.lr_grid`" not in text  # markdown is rendered
+    assert "loocv.lr_grid makes each fold choose its own" in text  # lr was fixed in params
+    row = page.row("slower-lr")
+    assert float(row[2]) == 3e-4 and float(row[3]) == 0.97  # the lr that differs, LOOCV AUC
+    # 0.004 is below any p of 10 patients' Mann-Whitney test, so Holm doubles it.
+    assert float(row[4]) == 0.004 and float(row[5]) == pytest.approx(0.008)
+    base_p = _metrics(root, paths.LOOCV_METRICS)["p_value"]
+    assert float(page.row("workspace")[5]) == pytest.approx(base_p, abs=1e-4)
+    assert "DVC lists no other experiment" in collapsed_report.text("Is it better than chance?")
+
+
+def test_nested_selection_is_described_with_the_rates_chosen():
+    loocv = {"lr_selection": {"grid": [3e-4, 1e-3], "chosen": [{"lr": 3e-4, "folds": 0},
+                                                               {"lr": 1e-3, "folds": 24}]}}
+    text = narrative.lr_choice_summary(loocv, 1e-3)
+    assert "from 0.0003, 0.001" in text and "chosen: 0.001 in 24 folds" in text
+    assert "0.0003 in" not in text
+    assert "set before the run" in narrative.lr_choice_summary({}, 1e-3)
