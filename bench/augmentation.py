@@ -21,7 +21,7 @@ from bench.context import Context
 from bench.figure import Figure, Section
 from bench.timing import load_average, seconds_of
 from pipeline.augment import _TRANSFORMS, augmentation
-from pipeline.data import VolumeDataset, augmented
+from pipeline.data import LOADING_THREADS, augmented
 from pipeline.threads import loading_threads
 
 
@@ -57,7 +57,7 @@ def costs_at(crop: int, channels: int, mask_channels: int,
     costs = {}
     for name, build in _TRANSFORMS.items():
         transform, original = build(1.0), torchio_original(build(1.0))
-        with loading_threads(VolumeDataset.loading_threads):
+        with loading_threads(LOADING_THREADS):
             costs[name] = {"pipeline": transform_seconds(transform, image, mask_channels, repeats)}
             if original is not None:
                 costs[name]["torchio"] = transform_seconds(original, image, mask_channels, repeats)
@@ -77,7 +77,7 @@ def draw_seconds(probabilities: dict[str, float], image: torch.Tensor, mask_chan
         for draw in range(draws):
             torch.manual_seed(draw)
             started = time.perf_counter()
-            with loading_threads(VolumeDataset.loading_threads):
+            with loading_threads(LOADING_THREADS):
                 augmented(transform, image, mask_channels)
             best[draw] = min(best[draw], time.perf_counter() - started)
     return sum(best) / draws
@@ -85,8 +85,7 @@ def draw_seconds(probabilities: dict[str, float], image: torch.Tensor, mask_chan
 
 def threads_label() -> str:
     """How many torch threads the pipeline's augmentation runs on, in words."""
-    threads = VolumeDataset.loading_threads or torch.get_num_threads()
-    return f"on {threads} thread{'s' if threads > 1 else ''}, as the pipeline runs it"
+    return f"on {LOADING_THREADS} thread{'s' if LOADING_THREADS > 1 else ''}, as the pipeline runs it"
 
 
 def expected_cost(costs: dict[str, dict[str, float]], probabilities: dict[str, float],

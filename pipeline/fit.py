@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,12 +151,13 @@ def _trainer(settings: TrainSettings, callbacks: list[Callback], validate: bool,
 
 
 def fit(train: list[Example], validation: list[Example], settings: TrainSettings,
-        live_dir: str | Path) -> FitResult:
+        live_dir: str | Path, callbacks: Sequence[Callback] = ()) -> FitResult:
     """Trains a network on ``train`` (plus ``validation`` under the ``fixed`` rule).
 
     Under ``early``, training stops, and the best epoch's weights are picked, on the
     ``validation`` loss. Under ``fixed``, the validation patients are trained on too and the
     last epoch's weights are kept. The per-epoch losses go to a DVCLive directory ``live_dir``.
+    ``callbacks`` join the run's own Lightning callbacks (the bench's timers, for one).
     """
     started = time.perf_counter()
     L.seed_everything(settings.seed, workers=True, verbose=False)
@@ -169,7 +171,8 @@ def fit(train: list[Example], validation: list[Example], settings: TrainSettings
                             settings.val_batch_size, settings.num_workers)
     best = BestWeights()
     stopping = [best, EarlyStopping(monitor="val_loss", mode="min", patience=settings.patience)]
-    trainer = _trainer(settings, stopping if early else [], early, live_logger(live_dir))
+    trainer = _trainer(settings, (stopping if early else []) + list(callbacks), early,
+                       live_logger(live_dir))
     trainer.fit(module, datamodule=data)
     history = artifacts.read_history(live_dir)
     if not early:

@@ -130,7 +130,7 @@ def test_the_pipelines_transforms_are_timed_beside_torchios_own(one_thread):
 
 @pytest.mark.parametrize("stopping", ["fixed", "early"])
 def test_the_step_timer_sees_every_training_batch_of_fit(tmp_path, stopping):
-    from bench.fit_probes import StepTimes, timed_trainer
+    from bench.fit_probes import StepTimes
     from pipeline.data import Example
     from pipeline.fit import TrainSettings, fit
 
@@ -138,7 +138,6 @@ def test_the_step_timer_sees_every_training_batch_of_fit(tmp_path, stopping):
     settings = TrainSettings(lr=1e-3, seed=0, max_epochs=2, patience=5, batch_size=2, val_batch_size=2,
                              network="densenet_small", stopping=stopping, progress_bar=False)
     timer = StepTimes()
-    with timed_trainer(timer):
-        fit(examples[:4], examples[4:], settings, tmp_path / "live")
+    fit(examples[:4], examples[4:], settings, tmp_path / "live", callbacks=[timer])
     trained = 6 if stopping == "fixed" else 4  # the fixed rule trains the validation patients too
     assert [sum(batch["volumes"] for batch in epoch["batches"]) for epoch in timer.epochs] == [trained] * 2
