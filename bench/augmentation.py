@@ -37,8 +37,8 @@ def torchio_original(transform: tio.Transform) -> tio.Transform | None:
     """``transform`` as TorchIO's own class, or None if it is TorchIO's already.
 
     The classes of ``pipeline.transforms`` add no state to the TorchIO class they derive
-    from, only a cheaper ``apply_transform``: the same object under the parent class is
-    TorchIO's transform with the same arguments.
+    from, only an ``apply_transform`` of their own: the same object under the parent class
+    is TorchIO's transform with the same arguments.
     """
     original = next(cls for cls in type(transform).__mro__ if cls.__module__.startswith("torchio"))
     if original is type(transform):
@@ -116,7 +116,7 @@ def measure(context: Context) -> Section:
                 section.figures.append(Figure(
                     f"{name}, {crop}^3, pipeline.transforms", cost["pipeline"] * 1e3, "ms/volume",
                     "TorchIO's own, same arguments", cost["torchio"] * 1e3,
-                    note="same draws; both on the pipeline's threads"))
+                    note="same arguments and draws; both on the pipeline's threads"))
         expected = {key: expected_cost(costs, probabilities, key) for key in ("pipeline", "all_threads")}
         image = torch.rand(settings.channels, crop, crop, crop)
         drawn = draw_seconds(probabilities, image, settings.mask_channels,

@@ -74,9 +74,7 @@ def file_digest(path: str | Path) -> str:
 TRAINING_MODULES = ("pipeline.artifacts", "pipeline.augment", "pipeline.classifier",
                     "pipeline.data", "pipeline.fit", "pipeline.fold_cache", "pipeline.network",
                     "pipeline.splits", "pipeline.threads", "pipeline.transforms",
-                    "pipeline.transforms.affine", "pipeline.transforms.bias_field",
-                    "pipeline.transforms.motion", "pipeline.transforms.noise",
-                    "pipeline.transforms.resample")
+                    "pipeline.transforms.noise")
 TRAINING_LIBRARIES = ("torch", "lightning", "monai", "torchio", "SimpleITK", "numpy")
 
 
