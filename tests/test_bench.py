@@ -1,7 +1,10 @@
 """The benchmark script runs end to end on its smallest measurements and writes its results."""
 
 import json
+import os
+import subprocess
 import sys
+import textwrap
 
 import pytest
 import torch
@@ -11,7 +14,7 @@ from bench.context import BenchSettings
 from bench.probe import run_probe
 from bench.study_loocv import study_params, summarise
 from pipeline.threads import torch_threads
-from tests.project_factory import LABELS, make_project, run, small_params
+from tests.project_factory import LABELS, REPO, make_project, run, small_params
 
 FIGURE_KEYS = {"name", "value", "unit", "reference_name", "reference", "ratio", "target", "holds",
                "note"}
@@ -140,3 +143,22 @@ def test_the_step_timer_sees_every_training_batch_of_fit(tmp_path, stopping):
     fit(examples[:4], examples[4:], settings, tmp_path / "live", callbacks=[timer])
     trained = 6 if stopping == "fixed" else 4  # the fixed rule trains the validation patients too
     assert [sum(batch["volumes"] for batch in epoch["batches"]) for epoch in timer.epochs] == [trained] * 2
+
+
+
+def test_the_bench_sets_the_pipelines_wait_policy_before_torch_loads():
+    # libgomp reads OMP_WAIT_POLICY once, when torch loads: set after, it changes nothing.
+    probe = textwrap.dedent("""
+        import builtins, os, sys
+        real_import = builtins.__import__
+        def watch(name, *args, **kwargs):
+            if name.partition(".")[0] == "torch" and "torch" not in sys.modules:
+                print("torch loads with", os.environ.get("OMP_WAIT_POLICY"))
+            return real_import(name, *args, **kwargs)
+        builtins.__import__ = watch
+        import bench.cli
+        """)
+    environment = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
+    output = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=environment,
+                            check=True, capture_output=True, text=True).stdout
+    assert output.splitlines()[0] == "torch loads with PASSIVE"
