@@ -73,8 +73,8 @@ def file_digest(path: str | Path) -> str:
 # every fold trained by the old code.
 TRAINING_MODULES = ("pipeline.artifacts", "pipeline.augment", "pipeline.classifier",
                     "pipeline.data", "pipeline.fit", "pipeline.fold_cache", "pipeline.network",
-                    "pipeline.splits", "pipeline.threads", "pipeline.transforms",
-                    "pipeline.transforms.noise")
+                    "pipeline.prefetch", "pipeline.splits", "pipeline.threads",
+                    "pipeline.transforms", "pipeline.transforms.noise")
 TRAINING_LIBRARIES = ("torch", "lightning", "monai", "torchio", "SimpleITK", "numpy")
 
 
