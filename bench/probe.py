@@ -84,7 +84,7 @@ def _children(parent: psutil.Process) -> list[psutil.Process]:
 def prepare_task(arguments: dict) -> dict:
     """The real ``prepare_cohort`` on a cohort folder, manifest written as the stage does."""
     from pipeline import artifacts, paths
-    from pipeline.prepare import prepare_cohort
+    from pipeline.preparation import prepare_cohort
     from pipeline.preprocess import PreprocessSettings
 
     output = Path(arguments["output"])
@@ -117,7 +117,8 @@ def train_task(arguments: dict) -> dict:
 
 def _fold_jobs(arguments: dict):
     """The real LOOCV jobs of the project (the first ``folds``, or all), cached under ``cache_root``."""
-    from pipeline import artifacts, loocv, paths, splits
+    from pipeline import artifacts, paths, splits
+    from pipeline.stages import loocv
 
     os.chdir(arguments["project"])  # the stage's paths are relative to the project root
     params = arguments["params"]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.results import format_interval, format_p_value, format_value, results_table
+from pipeline.formatting import format_interval, format_p_value, format_value
+from pipeline.results import results_table
 
 ALPHA = 0.05  # significance level the sentences use; stated wherever it is applied
 CLASS_NAMES = {1: "positive", 0: "negative"}

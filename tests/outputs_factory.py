@@ -158,7 +158,7 @@ def write_power(root: str | os.PathLike, network_finds_positive: bool = True) ->
 
 def write_learning_curve(root: str | os.PathLike) -> None:
     """The learning curve's points and metrics of a radiomics arm that improves with size."""
-    from pipeline.learning_curve import summary
+    from pipeline.stages.learning_curve import summary
 
     points = pd.DataFrame([{"arm": "radiomics", "fraction": f, "repeat": r, "train_patients": 19 * f,
                             "auc": 0.9 - 0.3 / (19 * f) ** 0.5 + 0.01 * r}

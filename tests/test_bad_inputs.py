@@ -27,7 +27,8 @@ import torch
 
 from pipeline import artifacts
 from pipeline.ingest.cohort import load_patient
-from pipeline.prepare import main, prepare_cohort
+from pipeline.preparation import prepare_cohort
+from pipeline.stages.prepare import main
 from pipeline.preprocess import PreprocessSettings, preprocess
 from tests import nifti_factory as factory
 

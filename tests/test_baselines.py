@@ -1,8 +1,8 @@
 """The radiomics baseline finds a real effect and finds nothing when there is none."""
 
-from pipeline.baselines import permutation_aucs
+from pipeline.stages.baselines import permutation_aucs
 from pipeline.metrics import evaluate, permutation_p_value
-from pipeline.prepare import prepare_cohort
+from pipeline.preparation import prepare_cohort
 from pipeline.preprocess import PreprocessSettings
 from pipeline.radiomics import feature_table
 from pipeline.reference_models import cross_validated_probabilities

@@ -155,7 +155,7 @@ def test_the_grid_is_part_of_the_key(jobs):
 def test_the_loocv_metrics_count_the_chosen_rates():
     import pandas as pd
 
-    from pipeline.loocv import lr_selection
+    from pipeline.stages.loocv import lr_selection
 
     counts = lr_selection([3e-4, 1e-3, 3e-3], pd.Series([1e-3, 1e-3, 3e-4]))
     assert counts == {"grid": [3e-4, 1e-3, 3e-3], "chosen": [

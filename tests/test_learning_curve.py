@@ -6,7 +6,7 @@ import sys
 import pandas as pd
 import pytest
 
-from pipeline.learning_curve import subsampled_folds
+from pipeline.stages.learning_curve import subsampled_folds
 from pipeline.splits import cross_validation_folds
 from tests.nifti_factory import write_cohort
 from tests.project_factory import make_project, run, small_params
@@ -27,8 +27,8 @@ def project(tmp_path_factory):
             path.rmdir()
     (root / "data" / "labels.csv").unlink()
     write_cohort(root / "data", LABELS)
-    run(root, sys.executable, "-m", "pipeline.prepare")
-    output = run(root, sys.executable, "-m", "pipeline.learning_curve")
+    run(root, sys.executable, "-m", "pipeline.stages.prepare")
+    output = run(root, sys.executable, "-m", "pipeline.stages.learning_curve")
     return root, output
 
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from pipeline.params import ParamsError, load_params, read_params, validate
-from pipeline.prepare import main as prepare_main
+from pipeline.stages.prepare import main as prepare_main
 
 REPOSITORY_PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
 

@@ -12,7 +12,7 @@ import torch
 
 from dashboard import data
 from pipeline import artifacts, experiments, paths
-from pipeline.results import format_value
+from pipeline.formatting import format_value
 from tests.dashboard.conftest import PAGES, open_page
 from tests.outputs_factory import write_fake_outputs
 from tests.test_experiments import EXP_SHOW

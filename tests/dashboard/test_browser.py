@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from pipeline import artifacts
-from pipeline.results import format_value
+from pipeline.formatting import format_value
 from tests.browser import chromium, needs_chromium
 from tests.dashboard.conftest import APP
 from tests.outputs_factory import write_fake_outputs

@@ -18,7 +18,8 @@ import yaml
 from plotly.offline import get_plotlyjs
 
 from pipeline import artifacts, narrative, paths, provenance
-from pipeline.results import TABLE_METRICS, format_interval, format_p_value, format_value
+from pipeline.formatting import format_interval, format_p_value, format_value
+from pipeline.results import TABLE_METRICS
 from report import render as render_module
 from tests.outputs_factory import (write_experiment, write_fake_outputs, write_learning_curve,
                                    write_power)
@@ -315,7 +316,7 @@ def test_distributional_bias_reports_the_prior_baseline_auc():
 def test_lock_hashes_and_params_come_from_dvc_lock():
     lock = {"stages": {"prepare": {
         "deps": [{"path": "data", "md5": "abc.dir", "nfiles": 5, "size": 10},
-                 {"path": "pipeline/prepare.py", "md5": "def"}],
+                 {"path": "pipeline/stages/prepare.py", "md5": "def"}],
         "params": {"params.yaml": {"prepare.crop_mm": 48, "seed": 42}},
         "outs": [{"path": "outputs/train/model.pt", "md5": "123", "size": 7}]}}}
     hashes = provenance.lock_hashes(lock)

@@ -15,7 +15,7 @@ from pipeline import artifacts, paths
 from pipeline.executors import oversubscription, run_local, run_ray
 from pipeline.fold_cache import FoldJob, fold_jobs
 from pipeline.metrics import evaluate, mann_whitney_test, roc_points
-from pipeline.results import describe_single_class, report_line
+from pipeline.formatting import describe_single_class, report_line
 from pipeline.params import input_settings, load_params, train_settings
 from pipeline.splits import Fold, cv_folds
 

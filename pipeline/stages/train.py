@@ -19,7 +19,7 @@ from pipeline.fit import fit, load_examples, predict
 from pipeline.metrics import evaluate, roc_points
 from pipeline.network import save_network
 from pipeline.params import input_settings, load_params, train_settings
-from pipeline.results import describe_single_class, report_line
+from pipeline.formatting import describe_single_class, report_line
 from pipeline.splits import holdout_fold
 
 
