@@ -326,6 +326,15 @@ def read_history(run_dir: str | os.PathLike) -> pd.DataFrame:
 
 # --- LOOCV fold index ---------------------------------------------------------------
 
+ROC_COLUMNS = ["fpr", "tpr", "threshold"]
+
+
+def write_roc_points(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """Writes ROC points for ``dvc plots show`` (dvc.yaml names them as plots): ``fpr, tpr,
+    threshold``, as ``pipeline.metrics.roc_points`` gives them."""
+    write_csv(path, frame[ROC_COLUMNS])
+
+
 FOLD_INDEX_COLUMNS = ["fold", "test_patients", "run_dir", "seconds", "best_epoch", "lr"]
 
 

@@ -44,7 +44,7 @@ def _report_imports() -> list[str]:
         found = re.match(r"from ((?:pipeline|report)[\w.]*) import (.+)", line)
         if found:
             package, names = found.groups()
-            modules += [f"{package}.{name.strip()}" if package == "pipeline" else package
+            modules += [f"{package}.{name.strip()}" if package in PACKAGES else package
                         for name in names.split(",")]
     return modules
 

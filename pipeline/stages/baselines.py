@@ -59,7 +59,7 @@ def main() -> None:
         "permutations": len(null)})
     artifacts.write_metrics(paths.BASELINE_METRICS, results)
     radiomics_predictions = frames[list(MODELS).index("radiomics")]
-    artifacts.write_csv(paths.PLOTS / "roc_radiomics.csv",
+    artifacts.write_roc_points(paths.ROC_RADIOMICS,
                         roc_points(radiomics_predictions["target"], radiomics_predictions["prob"]))
     artifacts.write_predictions(paths.BASELINE_PREDICTIONS, pd.concat(frames))
     artifacts.write_csv(paths.BASELINE_PERMUTATIONS,

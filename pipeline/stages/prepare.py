@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from pipeline import artifacts, paths
-from pipeline.ingest.field_of_view import check_crop_fits
+from pipeline.ingest.field_of_view import CropTooLarge, check_crop_fits
 from pipeline.ingest.labels import LabelsFileError
-from pipeline.params import ParamsError, load_params
+from pipeline.params import load_params
 from pipeline.preparation import prepare_cohort, summary_lines
 from pipeline.preprocess import PreprocessSettings
 
@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> None:
         check_crop_fits(args.data, params["prepare"]["crop_mm"])
         rows, applied = prepare_cohort(args.data, paths.PREPROCESSED, settings,
                                        params["data"]["positive_class"], params["data"]["seg_label"])
-    except ParamsError as error:
-        raise SystemExit(f"params.yaml is not valid: {error}") from None
+    except CropTooLarge as error:
+        raise SystemExit(f"params.yaml is not valid: prepare.crop_mm: {error}") from None
     except LabelsFileError as error:
         raise SystemExit(str(error)) from None
     artifacts.write_json(paths.APPLIED, {
