@@ -138,9 +138,8 @@ def run_fold(job: FoldJob) -> dict:
     with pinned_threads(job.torch_threads):
         record = _train_and_test(job)
     # Lightning's trainer and module refer to each other, so a finished fold's network and
-    # optimiser state are freed only by a cyclic collection. Without one here a LOOCV process
-    # kept ~140 MiB more per fold (2.4 GiB after 24 default folds, against 1.0 GiB), and on a
-    # GPU dead folds' tensors would crowd the folds trained beside them.
+    # optimiser state are freed only by a cyclic collection: without one, memory grows with
+    # every fold, and on a GPU dead folds' tensors crowd the folds trained beside them.
     gc.collect()
     return {**record, "cache_dir": job.cache_dir, "cached": False}
 

@@ -174,8 +174,8 @@ def test_first_page_on_a_warm_server_within_3_s(browser, server, tmp_path):
     if seconds[0] > FIRST_PAGE_SECONDS and load > 1.0:
         pytest.skip(f"machine overloaded ({load:.1f} runnable per core): fastest "
                     f"{seconds[0]:.2f} s not held to {FIRST_PAGE_SECONDS} s")
-    # The fastest of three: a lone CI run measured a median of 3.07 s, with the test
-    # suite's own server and browser on the two cores; the median is printed above.
+    # The fastest of three: the suite's own server and browser share the two cores, so a
+    # single request can be slow for reasons of its own; all three are printed above.
     assert seconds[0] <= FIRST_PAGE_SECONDS
 
 
