@@ -1,5 +1,7 @@
 """The radiomics baseline finds a real effect and finds nothing when there is none."""
 
+import pytest
+
 from pipeline.stages.baselines import permutation_aucs
 from pipeline.metrics import evaluate, permutation_p_value
 from pipeline.preparation import prepare_cohort
@@ -28,12 +30,14 @@ def _radiomics(tmp_path, effect: float, seed: int):
     return auc, permutation_p_value(auc, null)
 
 
+@pytest.mark.slow
 def test_strong_effect_is_found(tmp_path):
     auc, p_value = _radiomics(tmp_path, effect=3.0, seed=0)
     assert auc > 0.85
     assert p_value < 0.05
 
 
+@pytest.mark.slow
 def test_no_effect_gives_no_small_p_value(tmp_path):
     # effect 0: the labels carry no signal at all (the images do not depend on them).
     # Any one null cohort still gives p < 0.05 one time in twenty; seed 1 is one that

@@ -13,6 +13,8 @@ from bench.study_loocv import study_params, summarise
 from pipeline.threads import torch_threads
 from tests.project_factory import LABELS, make_project, run, small_params
 
+pytestmark = pytest.mark.slow
+
 FIGURE_KEYS = {"name", "value", "unit", "reference_name", "reference", "ratio", "target", "holds",
                "note"}
 

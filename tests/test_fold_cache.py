@@ -105,6 +105,7 @@ def test_the_code_digest_reads_every_training_module_and_library(monkeypatch, tm
         fold_cache.training_code_digest.cache_clear()
 
 
+@pytest.mark.slow
 def test_training_modules_are_every_pipeline_module_a_fold_imports():
     # A fresh interpreter: which pipeline modules does training pull in?
     import subprocess

@@ -22,6 +22,8 @@ from pipeline.stages.loocv import build_jobs
 from pipeline.splits import cross_validation_folds
 from tests.project_factory import REPO, environment
 
+pytestmark = pytest.mark.slow
+
 IDS = [f"P{i}" for i in range(8)]
 TARGETS = {pid: i % 2 for i, pid in enumerate(IDS)}
 FOLDS = cross_validation_folds(IDS, list(TARGETS.values()), "loo", inner_val_size=2, seed=0)

@@ -11,6 +11,8 @@ from pipeline.stages import headline
 from tests.outputs_factory import write_fake_outputs
 from tests.project_factory import REPO, run
 
+pytestmark = pytest.mark.slow
+
 COLUMNS = 160
 
 

@@ -11,6 +11,8 @@ from pipeline.splits import cross_validation_folds
 from tests.nifti_factory import write_cohort
 from tests.project_factory import make_project, run, small_params
 
+pytestmark = pytest.mark.slow
+
 LABELS = {f"P{i:02d}": ("extensive" if i % 3 else "none") for i in range(1, 17)}
 
 

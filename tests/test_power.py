@@ -13,6 +13,8 @@ import pytest
 from pipeline import artifacts
 from tests.project_factory import environment, make_project, run, small_params
 
+pytestmark = pytest.mark.slow
+
 FOLD_RESULTS = "outputs/power/folds/*/result.json"
 
 

@@ -1,5 +1,6 @@
 """Every DVC stage depends on exactly the code it runs, and no stage runs another's code."""
 
+import functools
 import re
 import subprocess
 import sys
@@ -7,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = {name: stage for dvc_yaml in ("dvc.yaml", "power/dvc.yaml")
@@ -49,6 +52,7 @@ def _report_imports() -> list[str]:
     return modules
 
 
+@functools.cache
 def _stage_files(stage: str) -> list[str]:
     modules = [STAGES[stage]["cmd"].split()[2]]
     if modules == ["report.render"]:

@@ -25,7 +25,7 @@ from tests.browser import chromium, needs_chromium
 from tests.dashboard.conftest import APP
 from tests.outputs_factory import write_fake_outputs
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.slow]
 
 VIEWER_FRAME = "iframe[title='niivue_component.niivue_viewer']"
 FIRST_PAGE_SECONDS = 3.0  # LOOCV numbers on screen after the request, on a warm server

@@ -26,6 +26,8 @@ from report import render as render_module
 from tests.outputs_factory import (write_experiment, write_fake_outputs, write_learning_curve,
                                    write_power)
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 SECTIONS = ["Summary", "Cohort", "Methods", "Training", "Results", "Is it better than chance?",
             "Power: what the network can detect", "Reproducibility"]
