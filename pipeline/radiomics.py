@@ -40,7 +40,7 @@ SHAPE_CLASSES = ("shape",)
 
 
 @functools.cache
-def extractor(classes: tuple[str, ...]) -> featureextractor.RadiomicsFeatureExtractor:
+def _extractor(classes: tuple[str, ...]) -> featureextractor.RadiomicsFeatureExtractor:
     """A PyRadiomics extractor of the feature ``classes`` on the unfiltered image."""
     configured = featureextractor.RadiomicsFeatureExtractor(binWidth=BIN_WIDTH, label=1,
                                                             additionalInfo=False)
@@ -50,14 +50,14 @@ def extractor(classes: tuple[str, ...]) -> featureextractor.RadiomicsFeatureExtr
     return configured
 
 
-def sitk_volume(array: np.ndarray, spacing: tuple[float, ...]) -> sitk.Image:
+def _sitk_volume(array: np.ndarray, spacing: tuple[float, ...]) -> sitk.Image:
     """A SimpleITK image of an (x, y, z) array (SimpleITK reads arrays as z, y, x)."""
     image = sitk.GetImageFromArray(np.ascontiguousarray(array.transpose(2, 1, 0)))
     image.SetSpacing(spacing)
     return image
 
 
-def named(prefix: str, result: dict) -> dict[str, float]:
+def _named(prefix: str, result: dict) -> dict[str, float]:
     """PyRadiomics' ``original_<class>_<feature>`` values as ``<prefix>_<class>_<feature>``."""
     return {f"{prefix}_{name.removeprefix('original_')}": float(value) for name, value in result.items()}
 
@@ -70,11 +70,11 @@ def patient_features(patient: artifacts.PreprocessedPatient) -> dict[str, float]
         ValueError: PyRadiomics' reason when the mask cannot be measured (empty, one voxel).
     """
     spacing = tuple(float(step) for step in np.linalg.norm(patient.affine[:3, :3], axis=0))
-    mask = sitk_volume(patient.mask.bool().numpy().astype(np.uint8), spacing)
-    images = [sitk_volume(channel.numpy(), spacing) for channel in patient.image]
-    features = named("brainstem", extractor(SHAPE_CLASSES).execute(images[0], mask))
+    mask = _sitk_volume(patient.mask.bool().numpy().astype(np.uint8), spacing)
+    images = [_sitk_volume(channel.numpy(), spacing) for channel in patient.image]
+    features = _named("brainstem", _extractor(SHAPE_CLASSES).execute(images[0], mask))
     for sequence, image in zip(patient.sequences, images):
-        features.update(named(sequence, extractor(INTENSITY_CLASSES).execute(image, mask)))
+        features.update(_named(sequence, _extractor(INTENSITY_CLASSES).execute(image, mask)))
     return features
 
 
