@@ -25,7 +25,7 @@ NOTES = {
     "Hold-out": "the single split's held-out patients",
     "Resubstitution (optimistic)": "includes the patients the model was trained on",
     "Baseline: prior": "predicts the training prevalence; exposes LOOCV's distributional bias",
-    "Baseline: radiomics": "first-order brainstem intensity features, logistic regression",
+    "Baseline: radiomics": "PyRadiomics brainstem features, selected in each fold, logistic regression",
 }
 
 

@@ -271,6 +271,6 @@ def radiomics_summary(radiomics: dict | None) -> str:
     """The radiomics baseline's AUC and its permutation test."""
     if radiomics is None:
         return "The radiomics baseline was not run."
-    return (f"The radiomics baseline (first-order intensity features inside the brainstem, "
-            f"logistic regression, same folds) reaches AUC {_rate(radiomics, 'auc')} and is "
-            f"{chance_verdict(radiomics)}")
+    return (f"The radiomics baseline (PyRadiomics first-order, shape and texture features "
+            f"inside the brainstem, a few of them chosen inside each fold, logistic regression, "
+            f"same folds) reaches AUC {_rate(radiomics, 'auc')} and is {chance_verdict(radiomics)}")

@@ -3,8 +3,8 @@
 ``prior`` predicts each fold's training prevalence. Under leave-one-out that prevalence
 moves against the held-out patient's class, so its AUC falls far below 0.5: the
 distributional bias that makes a prior-leaning model look worse than chance.
-``radiomics`` fits a standardised logistic regression on first-order brainstem intensity
-features inside each fold, and is checked with a label-permutation test.
+``radiomics`` fits a logistic regression on a few PyRadiomics features of the brainstem,
+selected inside each fold, and is checked with a label-permutation test.
 """
 
 from __future__ import annotations
@@ -64,8 +64,6 @@ def main() -> None:
     artifacts.write_predictions(paths.BASELINE_PREDICTIONS, pd.concat(frames))
     artifacts.write_csv(paths.BASELINE_PERMUTATIONS,
                         pd.DataFrame({"permutation": range(len(null)), "auc": null}))
-    features.rename_axis("patient_id").reset_index().pipe(
-        lambda frame: artifacts.write_csv(paths.BASELINES / "radiomics_features.csv", frame))
     for name, values in results.items():
         print(f"baseline {name}: AUC {values['auc']}, balanced accuracy "
               f"{values['balanced_accuracy']}, p={values['p_value']} ({values['test']})")
