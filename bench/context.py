@@ -16,7 +16,8 @@ from pathlib import Path
 
 from bench.probe import run_probe
 from pipeline import artifacts, paths
-from pipeline.fit import TrainSettings, load_examples
+from pipeline.fit import load_examples
+from pipeline.settings import TrainSettings
 from pipeline.ingest.naming import SEQUENCES
 from pipeline.settings import input_settings
 

@@ -265,6 +265,11 @@ def read_metrics(path: str | os.PathLike) -> dict:
     return read_json(path)
 
 
+def write_permutations(path: str | os.PathLike, aucs: list[float]) -> None:
+    """Writes the radiomics permutation null, one AUC per shuffle of the labels."""
+    write_csv(path, pd.DataFrame({"permutation": range(len(aucs)), "auc": aucs}))
+
+
 def read_permutations(path: str | os.PathLike) -> pd.DataFrame:
     """The radiomics permutation null: ``permutation, auc`` (AUC under shuffled labels)."""
     return pd.read_csv(path)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import lightning as L
@@ -29,25 +29,7 @@ from pipeline import artifacts
 from pipeline.augment import augmentation
 from pipeline.classifier import InfiltrationClassifier
 from pipeline.data import Example, VolumeDataModule
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """What one training run needs, read from params.yaml by the stage's ``main()``."""
-
-    lr: float
-    seed: int
-    max_epochs: int
-    patience: int
-    batch_size: int
-    val_batch_size: int
-    augment: dict = field(default_factory=dict)
-    pos_weight: float | str | None = None
-    network: str = "densenet121"
-    stopping: str = "early"
-    num_workers: int = 0
-    precision: str = "auto"
-    progress_bar: bool = True
+from pipeline.settings import TrainSettings
 
 
 @dataclass

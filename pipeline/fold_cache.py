@@ -24,7 +24,8 @@ from sklearn.metrics import log_loss
 
 from pipeline import artifacts
 from pipeline.data import Example
-from pipeline.fit import FitResult, TrainSettings, fit, load_examples, predict
+from pipeline.fit import FitResult, fit, load_examples, predict
+from pipeline.settings import TrainSettings
 from pipeline.splits import Fold
 from pipeline.threads import pinned_threads
 
@@ -73,7 +74,7 @@ def file_digest(path: str | Path) -> str:
 # every fold trained by the old code.
 TRAINING_MODULES = ("pipeline.artifacts", "pipeline.augment", "pipeline.classifier",
                     "pipeline.data", "pipeline.fit", "pipeline.fold_cache", "pipeline.network",
-                    "pipeline.splits", "pipeline.threads", "pipeline.transforms",
+                    "pipeline.settings", "pipeline.splits", "pipeline.threads", "pipeline.transforms",
                     "pipeline.transforms.affine", "pipeline.transforms.bias_field",
                     "pipeline.transforms.motion", "pipeline.transforms.noise",
                     "pipeline.transforms.resample")

@@ -9,6 +9,9 @@ fitting.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 import pandas as pd
 from sklearn.dummy import DummyClassifier
 from sklearn.feature_selection import SelectKBest, VarianceThreshold, f_classif
@@ -17,6 +20,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from pipeline.metrics import evaluate
 from pipeline.splits import Fold
 
 # A few features for about twenty training patients: a logistic regression on many more of
@@ -56,3 +60,20 @@ def cross_validated_probabilities(model_name: str, features: pd.DataFrame, targe
         rows += [{"patient_id": pid, "target": targets[pid], "prob": float(p), "fold": fold.number}
                  for pid, p in zip(fold.test_ids, probabilities)]
     return pd.DataFrame(rows)
+
+
+def permutation_aucs(model_name: str, features: pd.DataFrame, targets: dict,
+                     folds_for: Callable[[dict], list[Fold]], count: int, seed: int) -> list[float]:
+    """``model_name``'s cross-validated AUC re-run ``count`` times with the labels shuffled.
+
+    ``folds_for(shuffled_targets)`` gives each shuffle its folds, drawn as the real run's
+    are: a stratified or rebalanced scheme must follow the shuffled labels.
+    """
+    rng = np.random.default_rng(seed)
+    patient_ids = list(targets)
+    aucs = []
+    for _ in range(count):
+        shuffled = dict(zip(patient_ids, rng.permutation([targets[i] for i in patient_ids]).tolist()))
+        predictions = cross_validated_probabilities(model_name, features, shuffled, folds_for(shuffled))
+        aucs.append(evaluate(predictions["target"], predictions["prob"], bootstrap=0)["auc"])
+    return aucs

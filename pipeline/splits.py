@@ -108,10 +108,3 @@ def subsampled_fold(fold: Fold, targets: dict[str, int], fraction: float, inner_
                                                          len(ids) - size, seed)[0]
     train, validation = stratified_split(kept, [targets[i] for i in kept], inner_val_size, seed)
     return Fold(fold.number, fold.test_ids, tuple(train), tuple(validation), fold.dropped_ids)
-
-
-def cv_folds(params: dict, patient_ids: list[str], targets: dict[str, int]) -> list[Fold]:
-    """The folds of params' ``loocv`` scheme (the loocv and baselines stages share them)."""
-    loocv = params["loocv"]
-    return cross_validation_folds(patient_ids, [targets[i] for i in patient_ids], loocv["scheme"],
-                                  loocv["inner_val_size"], params["seed"], loocv["folds"])

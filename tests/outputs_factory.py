@@ -132,8 +132,7 @@ def _write_baselines(targets: dict[str, int], rng: np.random.Generator) -> None:
         "permutations": len(null)})
     artifacts.write_metrics(paths.BASELINE_METRICS, result)
     artifacts.write_predictions(paths.BASELINE_PREDICTIONS, pd.concat(frames))
-    artifacts.write_csv(paths.BASELINE_PERMUTATIONS, pd.DataFrame({"permutation": range(len(null)),
-                                                                   "auc": null}))
+    artifacts.write_permutations(paths.BASELINE_PERMUTATIONS, null)
 
 
 def write_power(root: str | os.PathLike, network_finds_positive: bool = True) -> None:

@@ -2,18 +2,16 @@
 
 import pytest
 
-from pipeline.stages.baselines import permutation_aucs
 from pipeline.metrics import evaluate, permutation_p_value
 from pipeline.preparation import prepare_cohort
 from pipeline.preprocess import PreprocessSettings
 from pipeline.radiomics import feature_table
-from pipeline.reference_models import cross_validated_probabilities
+from pipeline.reference_models import cross_validated_probabilities, permutation_aucs
 from pipeline.splits import cross_validation_folds
 from pipeline.synth import Composition, write_cohort
 
 COMPOSITION = Composition(extensive=8, microscopic=5, none=3, missing_sequence=0,
                           empty_folder=0, no_folder=0, seg_only=0)
-PARAMS = {"seed": 0, "loocv": {"scheme": "loo", "inner_val_size": 2, "folds": 5}}
 SETTINGS = PreprocessSettings(crop_mm=64, crop_voxels=32, percentiles=(0.5, 99.5))
 
 
@@ -26,7 +24,8 @@ def _radiomics(tmp_path, effect: float, seed: int):
     folds = cross_validation_folds(list(targets), list(targets.values()), "loo", 2, seed=0)
     predictions = cross_validated_probabilities("radiomics", features, targets, folds)
     auc = evaluate(predictions["target"], predictions["prob"], bootstrap=0)["auc"]
-    null = permutation_aucs(features, targets, PARAMS, count=40, seed=0)
+    null = permutation_aucs("radiomics", features, targets, lambda shuffled: cross_validation_folds(
+        list(shuffled), list(shuffled.values()), "loo", 2, seed=0), count=40, seed=0)
     return auc, permutation_p_value(auc, null)
 
 

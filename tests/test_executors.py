@@ -7,7 +7,7 @@ import torch
 
 from pipeline import artifacts
 from pipeline.executors import run_local, run_ray
-from pipeline.fit import TrainSettings
+from pipeline.settings import TrainSettings
 from pipeline.fold_cache import FoldJob
 from pipeline.splits import cross_validation_folds
 

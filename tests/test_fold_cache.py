@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from pipeline import artifacts
-from pipeline.fit import TrainSettings
+from pipeline.settings import TrainSettings
 from pipeline.fold_cache import FoldJob, fold_key, run_fold
 from pipeline.splits import cross_validation_folds
 

@@ -17,8 +17,8 @@ from pipeline.fold_cache import FoldJob, fold_jobs
 from pipeline.metrics import evaluate, mann_whitney_test, roc_points
 from pipeline.formatting import describe_single_class, report_line
 from pipeline.params import load_params
-from pipeline.settings import input_settings, train_settings
-from pipeline.splits import Fold, cv_folds
+from pipeline.settings import cv_folds, input_settings, train_settings
+from pipeline.splits import Fold
 
 
 def build_jobs(params: dict, folds: list[Fold], targets: dict[str, int]) -> list[FoldJob]:
