@@ -79,6 +79,16 @@ def read_json(path: str | os.PathLike) -> dict:
         return json.load(handle)
 
 
+def write_applied(path: str | os.PathLike, applied: dict) -> None:
+    """Writes what preprocessing applied: the settings, the transforms, each patient's record."""
+    write_json(path, applied)
+
+
+def read_applied(path: str | os.PathLike) -> dict:
+    """Reads what :func:`write_applied` wrote."""
+    return read_json(path)
+
+
 def write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
     """Writes a data frame as CSV without its index, atomically."""
     with atomic_path(path) as tmp:

@@ -52,7 +52,7 @@ def _write_preprocessed(patient_ids: list[str], rng: np.random.Generator, crop: 
             patient_id=pid, image=full_image[(slice(None),) + window].clone(),
             mask=full_mask[window].clone(), affine=affine, full_image=full_image,
             full_mask=full_mask, full_affine=full_affine, sequences=list(SEQUENCES)))
-    artifacts.write_json(paths.APPLIED, {
+    artifacts.write_applied(paths.APPLIED, {
         "params": {"crop_mm": 2 * crop, "crop_voxels": crop, "percentiles": [0.5, 99.5],
                    "one_hot_mask": True},
         "spacing_mm": 2.0, "reference": "t1", "sequences": SEQUENCES,

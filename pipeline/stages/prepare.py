@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"params.yaml is not valid: prepare.crop_mm: {error}") from None
     except LabelsFileError as error:
         raise SystemExit(str(error)) from None
-    artifacts.write_json(paths.APPLIED, {
+    artifacts.write_applied(paths.APPLIED, {
         "params": {key: params["prepare"][key] for key in ("crop_mm", "crop_voxels", "percentiles")},
         "spacing_mm": settings.spacing_mm,
         "reference": settings.reference, "sequences": ["t1", "t1c", "t2", "flair"],
