@@ -1,9 +1,9 @@
-"""``python -m bench``: every measurement of issue 6, written to bench/results.json and RESULTS.md.
+"""``python -m bench``: every measurement, written to bench/results.json and RESULTS.md.
 
-The pipeline is measured as it runs: the bench sets no OpenMP variables of its own (the
-CPU-threads section sets them in its own child processes only). On a machine that other
-jobs share, ``OMP_WAIT_POLICY=PASSIVE python -m bench`` gives steadier figures, at the cost
-of measuring a different thread behaviour; RESULTS.md states which policy a run used.
+The pipeline is measured as it runs: with the OpenMP wait policy the pipeline sets
+(``pipeline/__init__.py``, imported by ``bench/__init__.py`` before torch) unless the
+environment sets another; the CPU-threads section sets others in its own child processes
+only. RESULTS.md states which policy a run used.
 """
 
 from bench.cli import main

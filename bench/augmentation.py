@@ -21,7 +21,7 @@ from bench.context import Context
 from bench.figure import Figure, Section
 from bench.timing import load_average, seconds_of
 from pipeline.augment import _TRANSFORMS, augmentation
-from pipeline.data import VolumeDataset, augmented
+from pipeline.data import LOADING_THREADS, augmented
 from pipeline.threads import loading_threads
 
 
@@ -37,8 +37,8 @@ def torchio_original(transform: tio.Transform) -> tio.Transform | None:
     """``transform`` as TorchIO's own class, or None if it is TorchIO's already.
 
     The classes of ``pipeline.transforms`` add no state to the TorchIO class they derive
-    from, only a cheaper ``apply_transform``: the same object under the parent class is
-    TorchIO's transform with the same arguments.
+    from, only an ``apply_transform`` of their own: the same object under the parent class
+    is TorchIO's transform with the same arguments.
     """
     original = next(cls for cls in type(transform).__mro__ if cls.__module__.startswith("torchio"))
     if original is type(transform):
@@ -57,7 +57,7 @@ def costs_at(crop: int, channels: int, mask_channels: int,
     costs = {}
     for name, build in _TRANSFORMS.items():
         transform, original = build(1.0), torchio_original(build(1.0))
-        with loading_threads(VolumeDataset.loading_threads):
+        with loading_threads(LOADING_THREADS):
             costs[name] = {"pipeline": transform_seconds(transform, image, mask_channels, repeats)}
             if original is not None:
                 costs[name]["torchio"] = transform_seconds(original, image, mask_channels, repeats)
@@ -77,7 +77,7 @@ def draw_seconds(probabilities: dict[str, float], image: torch.Tensor, mask_chan
         for draw in range(draws):
             torch.manual_seed(draw)
             started = time.perf_counter()
-            with loading_threads(VolumeDataset.loading_threads):
+            with loading_threads(LOADING_THREADS):
                 augmented(transform, image, mask_channels)
             best[draw] = min(best[draw], time.perf_counter() - started)
     return sum(best) / draws
@@ -85,8 +85,7 @@ def draw_seconds(probabilities: dict[str, float], image: torch.Tensor, mask_chan
 
 def threads_label() -> str:
     """How many torch threads the pipeline's augmentation runs on, in words."""
-    threads = VolumeDataset.loading_threads or torch.get_num_threads()
-    return f"on {threads} thread{'s' if threads > 1 else ''}, as the pipeline runs it"
+    return f"on {LOADING_THREADS} thread{'s' if LOADING_THREADS > 1 else ''}, as the pipeline runs it"
 
 
 def expected_cost(costs: dict[str, dict[str, float]], probabilities: dict[str, float],
@@ -117,7 +116,7 @@ def measure(context: Context) -> Section:
                 section.figures.append(Figure(
                     f"{name}, {crop}^3, pipeline.transforms", cost["pipeline"] * 1e3, "ms/volume",
                     "TorchIO's own, same arguments", cost["torchio"] * 1e3,
-                    note="same draws; both on the pipeline's threads"))
+                    note="same arguments and draws; both on the pipeline's threads"))
         expected = {key: expected_cost(costs, probabilities, key) for key in ("pipeline", "all_threads")}
         image = torch.rand(settings.channels, crop, crop, crop)
         drawn = draw_seconds(probabilities, image, settings.mask_channels,

@@ -1,21 +1,16 @@
 """Instruments for ``pipeline.fit.fit`` that leave its loop untouched.
 
-``StepTimes`` is a Lightning callback timing each training batch and the wait before it;
-``timed_trainer`` adds it to the Trainer ``fit`` builds; ``loading_on_all_threads``
-makes ``fit`` augment and stack batches on all of torch's threads (the ablation that shows
-what keeping the loading thread to one is worth).
+``StepTimes`` is a Lightning callback timing each training batch and the wait before it,
+given to ``fit`` as one of its ``callbacks``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import time
 
 from lightning.pytorch.callbacks import Callback
 
-import pipeline.fit as fit_module
 from bench import gpu
-from pipeline.data import VolumeDataset
 
 
 class StepTimes(Callback):
@@ -55,26 +50,3 @@ class StepTimes(Callback):
     def on_validation_epoch_end(self, trainer, module) -> None:
         if self.epochs:
             self.epochs[-1]["validation"] += time.perf_counter() - self._validation_started
-
-
-@contextlib.contextmanager
-def timed_trainer(callback: Callback):
-    """Adds ``callback`` to the Trainer that ``fit`` builds."""
-    original = fit_module._trainer
-    fit_module._trainer = lambda settings, callbacks, *rest: original(
-        settings, [*callbacks, callback], *rest)
-    try:
-        yield
-    finally:
-        fit_module._trainer = original
-
-
-@contextlib.contextmanager
-def loading_on_all_threads():
-    """``fit`` augments and stacks batches on all of torch's and SimpleITK's threads, not on one."""
-    original = VolumeDataset.loading_threads
-    VolumeDataset.loading_threads = None
-    try:
-        yield
-    finally:
-        VolumeDataset.loading_threads = original

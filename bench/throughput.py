@@ -15,25 +15,22 @@ burst of other work hits one pair, not the median. Beside it: the ratio of the f
 repeat per batch (other jobs can only add time to a batch), and of CPU seconds of this
 process.
 
-As evidence of where the time goes, the same comparison runs with augmentation off, with
-augmentation and stacking on all of torch's threads (``VolumeDataset`` keeps them to one)
-and with ``num_workers=1`` (augmentation in a worker process, beside the compute threads).
+As evidence of where the time goes, the same comparison runs with augmentation off and
+with ``num_workers=1`` (augmentation in a worker process, beside the compute threads).
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import tempfile
 import time
-from collections.abc import Callable
 
 import torch
 
 from bench import gpu
 from bench.context import Context
 from bench.figure import Figure, Section, overhead, pending_gpu
-from bench.fit_probes import StepTimes, loading_on_all_threads, timed_trainer
+from bench.fit_probes import StepTimes
 from bench.floor import BareLoop
 from bench.timing import load_average, median
 from pipeline.fit import TrainSettings, fit
@@ -44,10 +41,10 @@ TARGET = 1.15  # issue 6: the real loop at most 1.15x the floor on the 2-core CP
 def real_run(train, validation, settings: TrainSettings) -> dict:
     """One ``fit``: per-batch times of the steady epochs, and what the rest of fit took."""
     timer = StepTimes()
-    with tempfile.TemporaryDirectory(prefix="bench-live-") as live_dir, timed_trainer(timer), \
+    with tempfile.TemporaryDirectory(prefix="bench-live-") as live_dir, \
             gpu.GpuMonitor() as monitor:
         started = time.perf_counter()
-        fit(train, validation, settings, live_dir)
+        fit(train, validation, settings, live_dir, callbacks=[timer])
         total = time.perf_counter() - started
     first, steady = timer.epochs[0], timer.epochs[1:] or timer.epochs
     every_batch = [batch for epoch in timer.epochs for batch in epoch["batches"]]
@@ -78,8 +75,7 @@ def bare_run(train, settings: TrainSettings, epochs: int) -> dict:
             "gpu": monitor.to_dict()}
 
 
-def compare(train, validation, settings: TrainSettings, repeats: int,
-            patch: Callable = contextlib.nullcontext) -> dict[str, list[dict]]:
+def compare(train, validation, settings: TrainSettings, repeats: int) -> dict[str, list[dict]]:
     """``repeats`` pairs of (floor, real loop) back to back, after a warm-up of the floor."""
     # Under the fixed-epoch rule fit trains the validation patients too: so does the floor.
     trained = list(train) + list(validation) if settings.stopping == "fixed" else train
@@ -87,18 +83,15 @@ def compare(train, validation, settings: TrainSettings, repeats: int,
     runs: dict[str, list[dict]] = {"bare": [], "real": []}
     for _ in range(repeats):
         runs["bare"].append(bare_run(trained, settings, settings.max_epochs))
-        with patch():
-            runs["real"].append(real_run(train, validation, settings))
+        runs["real"].append(real_run(train, validation, settings))
     return runs
 
 
-def ablations(settings: TrainSettings) -> dict[str, tuple[TrainSettings, Callable]]:
+def ablations(settings: TrainSettings) -> dict[str, TrainSettings]:
     """The real loop changed one way each, as evidence of where its time goes."""
-    unchanged = contextlib.nullcontext
-    return {"augmentation off": (dataclasses.replace(
-                settings, augment={name: 0 for name in settings.augment}), unchanged),
-            "loading on all threads": (settings, loading_on_all_threads),
-            "num_workers=1": (dataclasses.replace(settings, num_workers=1), unchanged)}
+    return {"augmentation off": dataclasses.replace(
+                settings, augment={name: 0 for name in settings.augment}),
+            "num_workers=1": dataclasses.replace(settings, num_workers=1)}
 
 
 def measure(context: Context) -> Section:
@@ -115,8 +108,8 @@ def measure(context: Context) -> Section:
     comparisons = {"pipeline": compare(train, validation, configured, headline_repeats)}
     if settings.ablations:
         repeats = max(1, settings.repeats - 1)
-        for name, (variant, patch) in ablations(configured).items():
-            comparisons[name] = compare(train, validation, variant, repeats, patch)
+        for name, variant in ablations(configured).items():
+            comparisons[name] = compare(train, validation, variant, repeats)
     section = summarise(comparisons)
     section.details.update(load_before=load_before, load_after=load_average(),
                            crop=settings.default_crop, train_volumes=len(train),

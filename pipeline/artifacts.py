@@ -321,22 +321,19 @@ def read_history(run_dir: str | os.PathLike) -> pd.DataFrame:
     """Per-epoch train and validation loss of one run, from its DVCLive directory.
 
     Returns a frame with columns ``epoch, train_loss, val_loss`` (empty if the run
-    logged nothing yet).
+    logged nothing yet). ``fit`` logs each loss once per epoch through DVCLive's Lightning
+    logger, so the k-th row of a loss's file is epoch k. The files' ``step`` column is not
+    the epoch: it counts training batches, and where an epoch holds a single batch the
+    logger replaces the step 0 by a count of its own, so steps can repeat.
     """
     metrics_dir = Path(run_dir) / "plots" / "metrics"
     columns = {"train_loss": metrics_dir / "train" / "loss.tsv",
                "val_loss": metrics_dir / "val" / "loss.tsv"}
-    history = pd.DataFrame(columns=["epoch"])
-    for name, tsv in columns.items():
-        if not tsv.exists():
-            continue
-        series = pd.read_csv(tsv, sep="\t").rename(columns={"step": "epoch", "loss": name})
-        history = series[["epoch", name]] if history.empty else history.merge(
-            series[["epoch", name]], on="epoch", how="outer")
-    for name in columns:
-        if name not in history:
-            history[name] = np.nan
-    return history[["epoch", "train_loss", "val_loss"]].sort_values("epoch").reset_index(drop=True)
+    losses = {name: pd.read_csv(tsv, sep="\t")["loss"] for name, tsv in columns.items()
+              if tsv.exists()}
+    history = pd.DataFrame(losses, columns=list(columns), dtype=float)
+    history.insert(0, "epoch", range(len(history)))
+    return history
 
 
 # --- LOOCV fold index ---------------------------------------------------------------

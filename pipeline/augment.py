@@ -1,21 +1,23 @@
-"""Training-only TorchIO augmentation, each transform switched by its probability in params."""
+"""Training-only augmentation: TorchIO's random transforms, each switched by its probability
+in params."""
 
 from __future__ import annotations
 
 import torchio as tio
 
-from pipeline.transforms.affine import RandomAffine
-from pipeline.transforms.bias_field import RandomBiasField
-from pipeline.transforms.motion import RandomMotion
 from pipeline.transforms.noise import RandomNoise
 
 # Ranges are moderate on purpose: the crop is small and the brainstem must stay in view.
+# copy=False: pipeline.data.augmented hands each draw a subject of its own, around a copy
+# of the volume, which costs a tenth of what TorchIO's deep copy of the subject did.
 _TRANSFORMS = {
-    "affine": lambda p: RandomAffine(scales=0.1, degrees=10, translation=3, p=p),
-    "bias_field": lambda p: RandomBiasField(coefficients=0.3, p=p),
-    "gamma": lambda p: tio.RandomGamma(log_gamma=0.3, p=p),
-    "motion": lambda p: RandomMotion(degrees=5, translation=5, num_transforms=2, p=p),
-    "noise": lambda p: RandomNoise(std=(0, 0.05), p=p),
+    "affine": lambda p: tio.RandomAffine(scales=0.1, degrees=10, translation=3,
+                                         label_interpolation="nearest", p=p, copy=False),
+    "bias_field": lambda p: tio.RandomBiasField(coefficients=0.3, p=p, copy=False),
+    "gamma": lambda p: tio.RandomGamma(log_gamma=0.3, p=p, copy=False),
+    "motion": lambda p: tio.RandomMotion(degrees=5, translation=5, num_transforms=2, p=p,
+                                         copy=False),
+    "noise": lambda p: RandomNoise(std=(0, 0.05), p=p, copy=False),
 }
 
 
@@ -23,14 +25,10 @@ def augmentation(probabilities: dict[str, float]) -> tio.Compose | None:
     """The augmentation pipeline for ``probabilities`` (params ``augment``); None if all are 0.
 
     Order: spatial first, then intensity, noise last so gamma never sees negative values.
-    It changes the subject it is given, which must be the caller's own:
-    :func:`pipeline.data.augmented` builds one per draw around a copy of the volume, which
-    costs a tenth of what TorchIO's deep copy of the subject did.
+    Each transform fires on its own, with its own probability. The brainstem mask goes in
+    as a ``tio.LabelMap``: the affine moves it by nearest neighbour, and the intensity
+    transforms leave it alone.
     """
     transforms = [build(probabilities[name]) for name, build in _TRANSFORMS.items()
                   if probabilities.get(name, 0) > 0]
-    if not transforms:
-        return None
-    for transform in transforms:
-        transform.copy = False
-    return tio.Compose(transforms, copy=False)
+    return tio.Compose(transforms, copy=False) if transforms else None

@@ -35,19 +35,18 @@ class Example:
     mask_channels: int = 0
 
 
+# Torch and SimpleITK threads that augment and stack a batch: one, as in a DataLoader
+# worker process. The element-wise work, small FFTs and resampling of a few crops gain
+# nothing from more, and with more the loading thread got an OpenMP team of its own whose
+# idle threads spun beside the training step's: on a 2-core machine the step slowed down by
+# half. The torch limit is the loading thread's own; the step in the main thread keeps
+# every core.
+LOADING_THREADS = 1
+
+
 class VolumeDataset(Dataset):
-    """Model inputs held in memory; ``transform`` (TorchIO) is applied per draw.
-
-    Augmenting and stacking a batch (:meth:`collate`) run on ``loading_threads`` torch and
-    SimpleITK threads (None: the pools as they are). One by default, as in a DataLoader
-    worker process: the element-wise work, small FFTs and resampling of a few crops gain
-    nothing from more threads. With more, the loading thread gets an OpenMP team of its own
-    whose idle threads spin beside the training step's and, on a 2-core machine, slowed the
-    step down by half (``make bench`` measures both ways). The torch limit is the loading
-    thread's own: the step in the main thread keeps every core.
-    """
-
-    loading_threads: int | None = 1
+    """Model inputs held in memory; ``transform`` (TorchIO) is applied per draw, and it and
+    the stacking of a batch (:meth:`collate`) run on :data:`LOADING_THREADS` threads."""
 
     def __init__(self, examples: Sequence[Example], transform: tio.Transform | None = None):
         self.examples = list(examples)
@@ -60,13 +59,13 @@ class VolumeDataset(Dataset):
         example = self.examples[index]
         image = example.image
         if self.transform is not None:
-            with loading_threads(self.loading_threads):
+            with loading_threads(LOADING_THREADS):
                 image = augmented(self.transform, image, example.mask_channels)
         return image.float(), torch.tensor([float(example.target)])
 
     def collate(self, examples: list) -> list[torch.Tensor]:
         """A batch of ``__getitem__`` results, stacked on the loading threads (``collate_fn``)."""
-        with loading_threads(self.loading_threads):
+        with loading_threads(LOADING_THREADS):
             return default_collate(examples)
 
 

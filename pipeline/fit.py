@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import lightning as L
 import numpy as np
 import pandas as pd
 import torch
-from dvclive import Live
+from dvclive.lightning import DVCLiveLogger
 from lightning.pytorch.callbacks import Callback, EarlyStopping
 
 from pipeline import artifacts
@@ -100,48 +101,45 @@ class BestWeights(Callback):
         self.state = {name: tensor.detach().clone() for name, tensor in module.state_dict().items()}
 
 
-class LiveLosses(Callback):
-    """Logs the epoch's train and validation loss to DVCLive (one step per epoch)."""
-
-    def __init__(self, live: Live):
-        self.live = live
-
-    def on_train_epoch_end(self, trainer, module) -> None:
-        # Lightning runs the epoch's validation before this hook, so both losses are in.
-        for stage in ("train", "val"):
-            loss = module.close_epoch(stage)
-            if loss is not None:
-                self.live.log_metric(f"{stage}/loss", loss)
-        self.live.next_step()
-
-
 def _quiet_lightning() -> None:
     """Keeps the console to the progress bar and our own lines."""
     for name in ("lightning.pytorch", "lightning.fabric"):
         logging.getLogger(name).setLevel(logging.WARNING)
     for message in (".*does not have many workers.*", ".*isinstance\\(treespec, LeafSpec\\).*",
-                    ".*Tip.*", ".*small.*batch.*"):
+                    ".*Tip.*", ".*small.*batch.*", ".*logging interval.*"):
         warnings.filterwarnings("ignore", message=message)
 
 
-def _trainer(settings: TrainSettings, callbacks: list[Callback], validate: bool) -> L.Trainer:
+def live_logger(live_dir: str | Path) -> DVCLiveLogger:
+    """DVCLive's Lightning logger writing the epoch losses to ``live_dir``, and nothing else.
+
+    No ``dvc.yaml`` (the stages declare their own plots), no DVC experiment of its own (the
+    pipeline's runs are ``dvc repro`` / ``dvc exp run``'s to record) and no report.
+    """
+    return DVCLiveLogger(dir=str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None,
+                         monitor_system=False)
+
+
+def _trainer(settings: TrainSettings, callbacks: list[Callback], validate: bool,
+             logger: DVCLiveLogger) -> L.Trainer:
     _quiet_lightning()
     return L.Trainer(
         max_epochs=settings.max_epochs, accelerator="auto", devices=1,
         limit_val_batches=1.0 if validate else 0,
         precision=resolve_precision(settings.precision), callbacks=callbacks,
-        logger=False, enable_checkpointing=False, enable_progress_bar=settings.progress_bar,
+        logger=logger, enable_checkpointing=False, enable_progress_bar=settings.progress_bar,
         enable_model_summary=False,
         num_sanity_val_steps=0, benchmark=torch.cuda.is_available(), deterministic=False)
 
 
 def fit(train: list[Example], validation: list[Example], settings: TrainSettings,
-        live_dir: str | Path) -> FitResult:
+        live_dir: str | Path, callbacks: Sequence[Callback] = ()) -> FitResult:
     """Trains a network on ``train`` (plus ``validation`` under the ``fixed`` rule).
 
     Under ``early``, training stops, and the best epoch's weights are picked, on the
     ``validation`` loss. Under ``fixed``, the validation patients are trained on too and the
     last epoch's weights are kept. The per-epoch losses go to a DVCLive directory ``live_dir``.
+    ``callbacks`` join the run's own Lightning callbacks (the bench's timers, for one).
     """
     started = time.perf_counter()
     L.seed_everything(settings.seed, workers=True, verbose=False)
@@ -154,10 +152,10 @@ def fit(train: list[Example], validation: list[Example], settings: TrainSettings
     data = VolumeDataModule(train, validation, augmentation(settings.augment), settings.batch_size,
                             settings.val_batch_size, settings.num_workers)
     best = BestWeights()
-    callbacks = [best, EarlyStopping(monitor="val_loss", mode="min", patience=settings.patience)]
-    with Live(str(live_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
-        trainer = _trainer(settings, (callbacks if early else []) + [LiveLosses(live)], early)
-        trainer.fit(module, datamodule=data)
+    stopping = [best, EarlyStopping(monitor="val_loss", mode="min", patience=settings.patience)]
+    trainer = _trainer(settings, (stopping if early else []) + list(callbacks), early,
+                       live_logger(live_dir))
+    trainer.fit(module, datamodule=data)
     history = artifacts.read_history(live_dir)
     if not early:
         return FitResult(module.network.eval(), trainer.current_epoch - 1, None, history,

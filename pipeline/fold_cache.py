@@ -74,10 +74,8 @@ def file_digest(path: str | Path) -> str:
 # every fold trained by the old code.
 TRAINING_MODULES = ("pipeline.artifacts", "pipeline.augment", "pipeline.classifier",
                     "pipeline.data", "pipeline.fit", "pipeline.fold_cache", "pipeline.network",
-                    "pipeline.settings", "pipeline.splits", "pipeline.threads", "pipeline.transforms",
-                    "pipeline.transforms.affine", "pipeline.transforms.bias_field",
-                    "pipeline.transforms.motion", "pipeline.transforms.noise",
-                    "pipeline.transforms.resample")
+                    "pipeline.settings", "pipeline.splits", "pipeline.threads",
+                    "pipeline.transforms", "pipeline.transforms.noise")
 TRAINING_LIBRARIES = ("torch", "lightning", "monai", "torchio", "SimpleITK", "numpy")
 
 

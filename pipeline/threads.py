@@ -30,10 +30,8 @@ def torch_threads(count: int | None):
 def sitk_threads(count: int | None):
     """SimpleITK filters created inside the block run on ``count`` threads; restored after.
 
-    TorchIO's spatial transforms resample through SimpleITK, which by default starts a
-    thread per core; the pipeline's affine and motion (``pipeline.transforms``) resample
-    with torch, but fall back to TorchIO's SimpleITK code for what torch's sampler does not
-    do. Unlike torch's, this default is the whole process's.
+    TorchIO's affine and motion resample through SimpleITK, which by default starts a
+    thread per core. Unlike torch's, this default is the whole process's.
     """
     previous = sitk.ProcessObject.GetGlobalDefaultNumberOfThreads()
     if count is None or count == previous:

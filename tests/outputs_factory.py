@@ -1,7 +1,7 @@
 """Writes a small, format-correct set of pipeline outputs for dashboard and report tests.
 
-Everything goes through the pipeline's own writers (``pipeline.artifacts``, DVCLive,
-``pipeline.metrics``), so a test on these outputs exercises the real formats. Paths are
+Everything goes through the pipeline's own writers (``pipeline.artifacts``, the DVCLive
+logger of ``pipeline.fit``, ``pipeline.metrics``), so a test on these outputs exercises the real formats. Paths are
 ``pipeline.paths`` relative to ``root``.
 """
 
@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-from dvclive import Live
 
 from pipeline import artifacts, paths
+from pipeline.fit import live_logger
 from pipeline.metrics import evaluate, mann_whitney_test, permutation_p_value
 from pipeline.network import build_network, save_network
 
@@ -62,12 +62,16 @@ def _write_preprocessed(patient_ids: list[str], rng: np.random.Generator, crop: 
                      for pid in patient_ids}})
 
 
-def _write_history(run_dir: Path, epochs: int, rng: np.random.Generator) -> None:
-    with Live(str(run_dir), dvcyaml=None, save_dvc_exp=False, report=None) as live:
-        for epoch in range(epochs):
-            live.log_metric("train/loss", float(0.7 * 0.85 ** epoch + 0.02 * rng.random()))
-            live.log_metric("val/loss", float(0.6 + 0.05 * (epoch - epochs / 2) ** 2 / epochs))
-            live.next_step()
+def _write_history(run_dir: Path, epochs: int, rng: np.random.Generator,
+                   batches_per_epoch: int = 4) -> None:
+    """Epoch losses as ``fit`` logs them: through its DVCLive logger, at each epoch's last
+    training batch."""
+    logger = live_logger(run_dir)
+    for epoch in range(epochs):
+        logger.log_metrics({"train_loss": float(0.7 * 0.85 ** epoch + 0.02 * rng.random()),
+                            "val_loss": float(0.6 + 0.05 * (epoch - epochs / 2) ** 2 / epochs),
+                            "epoch": epoch}, step=(epoch + 1) * batches_per_epoch - 1)
+    logger.finalize("success")
 
 
 def _predictions(targets: dict[str, int], prob: np.ndarray, fold) -> pd.DataFrame:

@@ -13,8 +13,8 @@ from pipeline.data import Example, VolumeDataModule, VolumeDataset, augmented
 from pipeline.threads import pinned_threads, sitk_threads, torch_threads
 
 
-def _threads_seen(dataset_threads) -> tuple[list[tuple[int, int]], tuple[int, int]]:
-    """(torch, SimpleITK) threads inside the transform, and after it, two of each configured."""
+def test_augmentation_runs_on_one_thread_and_restores_the_pools():
+    # SimpleITK resamples for TorchIO's affine and motion: its threads count as well.
     seen = []
 
     def threads():
@@ -25,21 +25,11 @@ def _threads_seen(dataset_threads) -> tuple[list[tuple[int, int]], tuple[int, in
         return subject
 
     dataset = VolumeDataset([Example("P01", torch.zeros(4, 6, 6, 6), 1)], transform)
-    dataset.loading_threads = dataset_threads
     with torch_threads(2), sitk_threads(2):
         image, target = dataset[0]
         after = threads()
     assert image.shape == (4, 6, 6, 6) and target.tolist() == [1.0]
-    return seen, after
-
-
-def test_augmentation_runs_on_one_thread_and_restores_the_pools():
-    # SimpleITK resamples for TorchIO's affine and motion: its threads count as well.
-    assert _threads_seen(1) == ([(1, 1)], (2, 2))
-
-
-def test_loading_threads_none_leaves_the_pools_alone():
-    assert _threads_seen(None) == ([(2, 2)], (2, 2))
+    assert (seen, after) == ([(1, 1)], (2, 2))
 
 
 def test_torch_threads_restores_the_pool_after_an_error():

@@ -1,5 +1,8 @@
 """Training: the same seed gives the same losses and predictions; precision fits the machine."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -80,3 +83,53 @@ def test_the_fixed_rule_trains_every_patient_for_every_epoch_without_validating(
     # The validation patients were trained on: same result as giving them as training.
     merged = fit(train + validation, [], settings, tmp_path / "merged")
     assert (predict(result.network, train) == predict(merged.network, train)).all()
+
+
+def _small(stopping: str, epochs: int = 3) -> TrainSettings:
+    return TrainSettings(lr=1e-3, seed=0, max_epochs=epochs, patience=epochs, batch_size=2,
+                         val_batch_size=2, network="densenet_small", stopping=stopping,
+                         progress_bar=False)
+
+
+def test_the_history_holds_each_epochs_mean_loss_over_its_volumes(tmp_path):
+    # Three validation volumes in batches of 2 and 1: the mean of the batch means would
+    # weigh the lone volume twice.
+    train, validation = _examples(4), _examples(3, 10)
+    result = fit(train, validation, _small("early"), tmp_path / "live")
+    probabilities = torch.tensor(predict(result.network, validation), dtype=torch.float64)
+    targets = torch.tensor([float(example.target) for example in validation], dtype=torch.float64)
+    loss = torch.nn.functional.binary_cross_entropy(probabilities, targets)
+    logged = result.history.set_index("epoch").loc[result.best_epoch, "val_loss"]
+    assert logged == pytest.approx(float(loss), rel=1e-4)
+
+
+def test_an_epoch_of_one_batch_still_gives_one_row_per_epoch(tmp_path):
+    # DVCLive's logger turns Lightning's step 0 into a count of its own, so with one batch
+    # per epoch its steps repeat (1, 2, 1, ...); the history is read by row, not by step.
+    result = fit(_examples(2), _examples(2, 10), _small("early"), tmp_path / "live")
+    steps = (tmp_path / "live/plots/metrics/val/loss.tsv").read_text().split()[2::2]
+    assert len(set(steps)) < len(steps)
+    assert result.history["epoch"].tolist() == [0, 1, 2]
+    assert result.history[["train_loss", "val_loss"]].notna().all().all()
+
+
+def _run(root, *command) -> str:
+    return subprocess.run(command, cwd=root, check=True, capture_output=True, text=True).stdout
+
+
+def test_inside_a_dvc_project_fit_writes_the_losses_and_touches_nothing_else(tmp_path,
+                                                                             monkeypatch):
+    # DVCLive can write a dvc.yaml, a report and a DVC experiment (git refs, staged files).
+    _run(tmp_path, "git", "init", "-q")
+    _run(tmp_path, sys.executable, "-m", "dvc", "init", "-q")
+    _run(tmp_path, "git", "-c", "user.name=test", "-c", "user.email=test@example.org",
+         "commit", "-qm", "init")
+    refs, status = _run(tmp_path, "git", "for-each-ref"), _run(tmp_path, "git", "status", "-s")
+    monkeypatch.chdir(tmp_path)
+    fit(_examples(4), _examples(2, 10), _small("early", epochs=2), tmp_path / "live")
+    written = sorted(str(path.relative_to(tmp_path / "live"))
+                     for path in (tmp_path / "live").rglob("*") if path.is_file())
+    assert written == ["metrics.json", "params.yaml", "plots/metrics/epoch.tsv",
+                       "plots/metrics/train/loss.tsv", "plots/metrics/val/loss.tsv"]
+    assert _run(tmp_path, "git", "for-each-ref") == refs
+    assert _run(tmp_path, "git", "status", "-s") == status + "?? live/\n"
