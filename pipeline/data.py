@@ -1,9 +1,10 @@
 """Preprocessed patients as PyTorch datasets: in memory, augmented on the fly for training.
 
-Without worker processes (``num_workers: 0``, the default) the next training batch is
-augmented in a background thread (MONAI's ``ThreadDataLoader``) while the current one
-trains, so the step rarely waits for data. Only that thread draws random numbers during
-an epoch, so the draws, and the run, stay reproducible.
+Without worker processes (``num_workers: 0``, the default) the training batches are
+augmented in one background thread a batch ahead of the step, across epoch ends too
+(:class:`pipeline.prefetch.PrefetchingLoader`). It is the only thread that draws from
+torch's global generator while training: the loaders shuffle and seed from generators of
+their own, seeded with ``seed``. So the draws, and the run, repeat.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from dataclasses import dataclass
 import lightning as L
 import torch
 import torchio as tio
-from monai.data import ThreadDataLoader
 from torch.utils.data import DataLoader, Dataset, default_collate
 
 from pipeline import artifacts
+from pipeline.prefetch import PrefetchingLoader
 from pipeline.threads import loading_threads
 
 
@@ -90,29 +91,39 @@ def augmented(transform: tio.Transform, image: torch.Tensor, mask_channels: int)
 
 
 class VolumeDataModule(L.LightningDataModule):
-    """Training and validation loaders over in-memory examples."""
+    """Training and validation loaders over in-memory examples, for ``epochs`` epochs."""
 
     def __init__(self, train: Sequence[Example], validation: Sequence[Example],
                  transform: tio.Transform | None, batch_size: int, val_batch_size: int,
-                 num_workers: int = 0):
+                 num_workers: int = 0, epochs: int = 1, seed: int = 0):
         super().__init__()
         self.train, self.validation, self.transform = train, validation, transform
         self.batch_size, self.val_batch_size = batch_size, val_batch_size
-        self.num_workers = num_workers
+        self.num_workers, self.epochs, self.seed = num_workers, epochs, seed
+        self._prefetching: PrefetchingLoader | None = None
 
-    def _loader(self, dataset: VolumeDataset, batch_size: int, shuffle: bool,
-                loader: type[DataLoader] = DataLoader) -> DataLoader:
+    def _loader(self, dataset: VolumeDataset, batch_size: int, shuffle: bool) -> DataLoader:
         # A training batch of one cannot be batch-normalised: drop such a remainder.
         drop_last = shuffle and len(dataset) % batch_size == 1
-        return loader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
-                      collate_fn=dataset.collate, num_workers=self.num_workers,
-                      pin_memory=torch.cuda.is_available(), persistent_workers=self.num_workers > 0)
+        return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
+                          collate_fn=dataset.collate, num_workers=self.num_workers,
+                          pin_memory=torch.cuda.is_available(),
+                          persistent_workers=self.num_workers > 0,
+                          generator=torch.Generator().manual_seed(self.seed))
 
-    def train_dataloader(self) -> DataLoader:
-        # Worker processes already prepare batches ahead; without them a thread does.
-        loader = DataLoader if self.num_workers else ThreadDataLoader
-        return self._loader(VolumeDataset(self.train, self.transform), self.batch_size, True,
-                            loader)
+    def train_dataloader(self) -> DataLoader | PrefetchingLoader:
+        loader = self._loader(VolumeDataset(self.train, self.transform), self.batch_size, True)
+        if self.num_workers:  # worker processes already prepare batches ahead
+            return loader
+        self._prefetching = PrefetchingLoader(loader, self.epochs)
+        return self._prefetching
 
     def val_dataloader(self) -> DataLoader:
         return self._loader(VolumeDataset(self.validation), self.val_batch_size, False)
+
+    def teardown(self, stage: str) -> None:
+        if self._prefetching is not None:
+            self._prefetching.close()
+
+    def on_exception(self, exception: BaseException) -> None:
+        self.teardown("fit")

@@ -150,7 +150,8 @@ def fit(train: list[Example], validation: list[Example], settings: TrainSettings
     weight = positive_weight(settings.pos_weight, [example.target for example in train])
     module = InfiltrationClassifier(in_channels, settings.lr, weight, settings.network)
     data = VolumeDataModule(train, validation, augmentation(settings.augment), settings.batch_size,
-                            settings.val_batch_size, settings.num_workers)
+                            settings.val_batch_size, settings.num_workers, settings.max_epochs,
+                            settings.seed)
     best = BestWeights()
     stopping = [best, EarlyStopping(monitor="val_loss", mode="min", patience=settings.patience)]
     trainer = _trainer(settings, (stopping if early else []) + list(callbacks), early,

@@ -74,7 +74,7 @@ def file_digest(path: str | Path) -> str:
 # every fold trained by the old code.
 TRAINING_MODULES = ("pipeline.artifacts", "pipeline.augment", "pipeline.classifier",
                     "pipeline.data", "pipeline.fit", "pipeline.fold_cache", "pipeline.network",
-                    "pipeline.settings", "pipeline.splits", "pipeline.threads",
+                    "pipeline.prefetch", "pipeline.settings", "pipeline.splits", "pipeline.threads",
                     "pipeline.transforms", "pipeline.transforms.noise")
 TRAINING_LIBRARIES = ("torch", "lightning", "monai", "torchio", "SimpleITK", "numpy")
 

@@ -114,8 +114,8 @@ def test_the_headline_overhead_is_the_median_of_back_to_back_pairs():
     assert headline.ratio == pytest.approx(1.10) and headline.holds
     assert figures["same, fastest repeat per batch"].ratio == pytest.approx(0.11 / 0.07)
     assert figures["the floor's slowest repeat"].ratio == pytest.approx(0.07 / 0.10)
-    slower = summarise({"pipeline": {"bare": bare, "real": [_run(0.12)] * 3}})
-    assert not slower.figures[0].holds  # 1.20x
+    slower = summarise({"pipeline": {"bare": bare, "real": [_run(0.125)] * 3}})
+    assert not slower.figures[0].holds  # 1.25x
 
 
 def test_the_pipelines_noise_is_timed_beside_torchios_own(one_thread):

@@ -135,3 +135,16 @@ def test_a_moved_mask_stays_binary_and_one_hot(one_hot):
     assert not torch.equal(mask, image[4:])  # the affine moved it
     if one_hot:
         assert torch.equal(mask.sum(0), torch.ones(16, 16, 16))
+
+
+def test_the_loaders_shuffle_and_seed_without_torchs_global_generator():
+    # The thread that augments must be the only one drawing there while training, or the
+    # draws would depend on how the threads interleave.
+    examples = [Example(f"P{i}", torch.full((4, 6, 6, 6), float(i)), i % 2) for i in range(6)]
+    data = VolumeDataModule(examples, examples[:3], None, batch_size=2, val_batch_size=2, seed=5)
+    state = torch.random.get_rng_state()
+    orders = [[batch[0][:, 0, 0, 0, 0].tolist() for batch in data.train_dataloader()]
+              for _ in range(2)]
+    list(data.val_dataloader())
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert orders[0] == orders[1]  # the same seed, the same shuffle

@@ -57,8 +57,9 @@ def test_examples_say_which_channels_are_the_mask(tmp_path, mask_channel, one_ho
 
 @pytest.mark.slow
 def test_the_returned_network_is_the_best_validation_epochs(tmp_path):
-    settings = TrainSettings(lr=3e-4, seed=0, max_epochs=4, patience=10, batch_size=2,
-                             val_batch_size=2, progress_bar=False)
+    # A seed whose validation loss is lowest in epoch 2 of 0-3.
+    settings = TrainSettings(lr=1e-3, seed=1, max_epochs=4, patience=10, batch_size=2,
+                             val_batch_size=2, network="densenet_small", progress_bar=False)
     train, validation = _examples(6), _examples(4, 10)
     result = fit(train, validation, settings, tmp_path / "live")
     losses = result.history.set_index("epoch")["val_loss"]
