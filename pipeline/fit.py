@@ -82,9 +82,9 @@ def positive_weight(setting, targets) -> float | None:
 class BestWeights(Callback):
     """Keeps a copy of the weights of the epoch with the lowest validation loss, in memory.
 
-    Lightning's ModelCheckpoint would write each new best to disk and read it back: 46 MB
-    of DenseNet121 weights, about 0.13 s a save on the 2-core machine, and several saves per
-    fold. The copy stays on the training device; only a strictly lower loss replaces it.
+    Lightning's ModelCheckpoint would write each new best to disk and read it back, several
+    times a fold (DenseNet121's weights are 46 MB). The copy stays on the training device;
+    only a strictly lower loss replaces it.
     """
 
     def __init__(self, monitor: str = "val_loss"):
