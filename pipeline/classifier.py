@@ -20,7 +20,9 @@ class InfiltrationClassifier(L.LightningModule):
     def __init__(self, in_channels: int, lr: float, pos_weight: float | None = None,
                  network: str = "densenet121"):
         super().__init__()
-        self.save_hyperparameters()
+        # Not to the logger: DVCLive would write them beside the losses and read them back at
+        # every epoch's write.
+        self.save_hyperparameters(logger=False)
         self.network = build_network(in_channels, network)
         self.register_buffer("pos_weight", torch.tensor([pos_weight or 1.0]))
 

@@ -130,7 +130,7 @@ def test_inside_a_dvc_project_fit_writes_the_losses_and_touches_nothing_else(tmp
     fit(_examples(4), _examples(2, 10), _small("early", epochs=2), tmp_path / "live")
     written = sorted(str(path.relative_to(tmp_path / "live"))
                      for path in (tmp_path / "live").rglob("*") if path.is_file())
-    assert written == ["metrics.json", "params.yaml", "plots/metrics/epoch.tsv",
+    assert written == ["metrics.json", "plots/metrics/epoch.tsv",
                        "plots/metrics/train/loss.tsv", "plots/metrics/val/loss.tsv"]
     assert _run(tmp_path, "git", "for-each-ref") == refs
     assert _run(tmp_path, "git", "status", "-s") == status + "?? live/\n"
