@@ -4,7 +4,7 @@ PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: install run power report test bench plots clean-outputs
+.PHONY: install run power report test test-fast bench plots clean-outputs
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ report: install
 
 test: install
 	$(PYTHON) -m pytest -q tests
+
+# The quick part only: no pipeline run, DVC, Ray, browser or kernel (tests marked slow).
+test-fast: install
+	$(PYTHON) -m pytest -q -m "not slow" tests
 
 bench: install
 	$(PYTHON) -m bench

@@ -69,7 +69,8 @@ def cross_validate(project: Path, cache: str, epochs: int) -> None:
     from pipeline import artifacts, paths
     from pipeline.executors import run_local
     from pipeline.fold_cache import fold_jobs
-    from pipeline.params import input_settings, read_params, train_settings
+    from pipeline.params import read_params
+    from pipeline.settings import input_settings, train_settings
     from pipeline.splits import cross_validation_folds
 
     params = read_params()

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from bench.probe import run_probe
 from pipeline import artifacts, paths
-from pipeline.fit import TrainSettings, load_examples
+from pipeline.fit import load_examples
+from pipeline.settings import TrainSettings
 from pipeline.ingest.naming import SEQUENCES
-from pipeline.params import input_settings
+from pipeline.settings import input_settings
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class BenchSettings:
 
     @property
     def inputs(self) -> dict:
-        """How a prepared patient becomes a model input (``pipeline.params.input_settings``)."""
+        """How a prepared patient becomes a model input (``pipeline.settings.input_settings``)."""
         return input_settings(self.params)
 
     @property

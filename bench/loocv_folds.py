@@ -1,7 +1,7 @@
 """LOOCV wall time per fold with ``jobs`` 1 and 2, and what re-running finished folds costs.
 
 The real scheme (leave-one-out) on the built-in cohort, prepared at the default crop: the
-first folds of ``pipeline.loocv.build_jobs`` go through ``pipeline.executors.run_local``
+first folds of ``pipeline.stages.loocv.build_jobs`` go through ``pipeline.executors.run_local``
 in a fresh process, each setting with a fresh fold cache, then the same jobs run again
 (all cached). ``max_epochs`` is cut to keep the bench short; the projection to a full
 LOOCV scales the per-fold time by the configured epochs (an upper bound: early stopping

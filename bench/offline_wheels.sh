@@ -13,7 +13,11 @@
 #
 # Checked with Python 3.12 and torch 2.11 with only the packages above installed: these
 # wheels were enough to import every stage and the bench, open DVCLive, and pass
-# tests/test_bench.py, test_fit.py, test_data.py and test_fold_cache.py.
+# tests/test_bench.py, test_fit.py, test_data.py and test_fold_cache.py. Since then the
+# stages of the radiomics arm (baselines, learning_curve, power) import PyRadiomics,
+# which PyPI has as source only: for those stages, `pip wheel --no-deps
+# pyradiomics-bhklab==3.1.4 PyWavelets pykwalify docopt six` where a C compiler is.
+# `python -m bench` never imports it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-.whl}
@@ -25,6 +29,7 @@ packages=(
   dvclive dvc dvc-render dvc-studio-client dvc-data dvc-objects    # DVCLive opens the DVC repo
   dvc-http scmrepo dulwich pygtrie sqltrie diskcache dpath funcy flatten-dict voluptuous
   ruamel.yaml flufl.lock atpublic zc.lockfile platformdirs configobj
+  rebalancedcv                                                     # the folds (pipeline.splits)
 )
 pins=()
 for package in "${packages[@]}"; do

@@ -84,7 +84,7 @@ def _children(parent: psutil.Process) -> list[psutil.Process]:
 def prepare_task(arguments: dict) -> dict:
     """The real ``prepare_cohort`` on a cohort folder, manifest written as the stage does."""
     from pipeline import artifacts, paths
-    from pipeline.prepare import prepare_cohort
+    from pipeline.preparation import prepare_cohort
     from pipeline.preprocess import PreprocessSettings
 
     output = Path(arguments["output"])
@@ -102,7 +102,8 @@ def prepare_task(arguments: dict) -> dict:
 def train_task(arguments: dict) -> dict:
     """One ``fit`` on prepared patients, as the ``train`` stage runs it."""
     from bench.gpu import GpuMonitor
-    from pipeline.fit import TrainSettings, fit, load_examples
+    from pipeline.fit import fit, load_examples
+    from pipeline.settings import TrainSettings
 
     targets = arguments["targets"]
     examples = {e.patient_id: e for e in load_examples(
@@ -117,12 +118,14 @@ def train_task(arguments: dict) -> dict:
 
 def _fold_jobs(arguments: dict):
     """The real LOOCV jobs of the project (the first ``folds``, or all), cached under ``cache_root``."""
-    from pipeline import artifacts, loocv, paths, splits
+    from pipeline import artifacts, paths
+    from pipeline.settings import cv_folds
+    from pipeline.stages import loocv
 
     os.chdir(arguments["project"])  # the stage's paths are relative to the project root
     params = arguments["params"]
     patient_ids, targets = artifacts.cohort(paths.MANIFEST)
-    all_folds = splits.cv_folds(params, patient_ids, targets)
+    all_folds = cv_folds(params, patient_ids, targets)
     jobs = [dataclasses.replace(job, cache_dir=str(Path(arguments["cache_root"])
                                                    / Path(job.cache_dir).name))
             for job in loocv.build_jobs(params, all_folds[:arguments.get("folds")], targets)]

@@ -22,7 +22,7 @@ import pandas as pd
 from pipeline import artifacts
 from pipeline.arms import detection, fold_predictions
 from pipeline.executors import run_local
-from pipeline.fit import TrainSettings
+from pipeline.settings import TrainSettings
 from pipeline.fold_cache import fold_jobs
 from pipeline.params import STUDY_RECIPE, read_params
 from pipeline.preprocess import PreprocessSettings

@@ -79,6 +79,16 @@ def read_json(path: str | os.PathLike) -> dict:
         return json.load(handle)
 
 
+def write_applied(path: str | os.PathLike, applied: dict) -> None:
+    """Writes what preprocessing applied: the settings, the transforms, each patient's record."""
+    write_json(path, applied)
+
+
+def read_applied(path: str | os.PathLike) -> dict:
+    """Reads what :func:`write_applied` wrote."""
+    return read_json(path)
+
+
 def write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
     """Writes a data frame as CSV without its index, atomically."""
     with atomic_path(path) as tmp:
@@ -265,6 +275,11 @@ def read_metrics(path: str | os.PathLike) -> dict:
     return read_json(path)
 
 
+def write_permutations(path: str | os.PathLike, aucs: list[float]) -> None:
+    """Writes the radiomics permutation null, one AUC per shuffle of the labels."""
+    write_csv(path, pd.DataFrame({"permutation": range(len(aucs)), "auc": aucs}))
+
+
 def read_permutations(path: str | os.PathLike) -> pd.DataFrame:
     """The radiomics permutation null: ``permutation, auc`` (AUC under shuffled labels)."""
     return pd.read_csv(path)
@@ -322,6 +337,15 @@ def read_history(run_dir: str | os.PathLike) -> pd.DataFrame:
 
 
 # --- LOOCV fold index ---------------------------------------------------------------
+
+ROC_COLUMNS = ["fpr", "tpr", "threshold"]
+
+
+def write_roc_points(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """Writes ROC points for ``dvc plots show`` (dvc.yaml names them as plots): ``fpr, tpr,
+    threshold``, as ``pipeline.metrics.roc_points`` gives them."""
+    write_csv(path, frame[ROC_COLUMNS])
+
 
 FOLD_INDEX_COLUMNS = ["fold", "test_patients", "run_dir", "seconds", "best_epoch", "lr"]
 

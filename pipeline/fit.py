@@ -16,7 +16,7 @@ import logging
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import lightning as L
@@ -30,25 +30,7 @@ from pipeline import artifacts
 from pipeline.augment import augmentation
 from pipeline.classifier import InfiltrationClassifier
 from pipeline.data import Example, VolumeDataModule
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """What one training run needs, read from params.yaml by the stage's ``main()``."""
-
-    lr: float
-    seed: int
-    max_epochs: int
-    patience: int
-    batch_size: int
-    val_batch_size: int
-    augment: dict = field(default_factory=dict)
-    pos_weight: float | str | None = None
-    network: str = "densenet121"
-    stopping: str = "early"
-    num_workers: int = 0
-    precision: str = "auto"
-    progress_bar: bool = True
+from pipeline.settings import TrainSettings
 
 
 @dataclass
@@ -100,9 +82,9 @@ def positive_weight(setting, targets) -> float | None:
 class BestWeights(Callback):
     """Keeps a copy of the weights of the epoch with the lowest validation loss, in memory.
 
-    Lightning's ModelCheckpoint would write each new best to disk and read it back: 46 MB
-    of DenseNet121 weights, about 0.13 s a save on the 2-core machine, and several saves per
-    fold. The copy stays on the training device; only a strictly lower loss replaces it.
+    Lightning's ModelCheckpoint would write each new best to disk and read it back, several
+    times a fold (DenseNet121's weights are 46 MB). The copy stays on the training device;
+    only a strictly lower loss replaces it.
     """
 
     def __init__(self, monitor: str = "val_loss"):

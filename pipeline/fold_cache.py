@@ -24,7 +24,8 @@ from sklearn.metrics import log_loss
 
 from pipeline import artifacts
 from pipeline.data import Example
-from pipeline.fit import FitResult, TrainSettings, fit, load_examples, predict
+from pipeline.fit import FitResult, fit, load_examples, predict
+from pipeline.settings import TrainSettings
 from pipeline.splits import Fold
 from pipeline.threads import pinned_threads
 
@@ -73,7 +74,7 @@ def file_digest(path: str | Path) -> str:
 # every fold trained by the old code.
 TRAINING_MODULES = ("pipeline.artifacts", "pipeline.augment", "pipeline.classifier",
                     "pipeline.data", "pipeline.fit", "pipeline.fold_cache", "pipeline.network",
-                    "pipeline.prefetch", "pipeline.splits", "pipeline.threads",
+                    "pipeline.prefetch", "pipeline.settings", "pipeline.splits", "pipeline.threads",
                     "pipeline.transforms", "pipeline.transforms.noise")
 TRAINING_LIBRARIES = ("torch", "lightning", "monai", "torchio", "SimpleITK", "numpy")
 
@@ -136,9 +137,8 @@ def run_fold(job: FoldJob) -> dict:
     with pinned_threads(job.torch_threads):
         record = _train_and_test(job)
     # Lightning's trainer and module refer to each other, so a finished fold's network and
-    # optimiser state are freed only by a cyclic collection. Without one here a LOOCV process
-    # kept ~140 MiB more per fold (2.4 GiB after 24 default folds, against 1.0 GiB), and on a
-    # GPU dead folds' tensors would crowd the folds trained beside them.
+    # optimiser state are freed only by a cyclic collection: without one, memory grows with
+    # every fold, and on a GPU dead folds' tensors crowd the folds trained beside them.
     gc.collect()
     return {**record, "cache_dir": job.cache_dir, "cached": False}
 

@@ -1,19 +1,20 @@
 """Reads ``params.yaml`` once per stage and refuses it before any work if it is wrong.
 
-Each stage's ``main()`` calls :func:`load_params` and passes plain values on; library
-functions never open ``params.yaml`` themselves. A typo'd key, a wrong type or an
-impossible value stops the run with a message naming the key.
+The file's shape is a set of pydantic models, one per section: a typo'd key, a wrong type
+or an impossible value stops the run with a message naming the key. Each stage's
+``main()`` calls :func:`load_params` and passes plain values on; library functions never
+open ``params.yaml`` themselves.
 """
 
 from __future__ import annotations
 
 import difflib
-import math
 import re
-from collections.abc import Callable
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline import paths
 
@@ -32,160 +33,250 @@ _Loader.add_implicit_resolver(
     list("-+0123456789"))
 
 
-def _number(low=None, high=None, integer=False, low_open=False) -> Callable:
-    def check(key, value):
-        kinds = (int,) if integer else (int, float)
-        if isinstance(value, bool) or not isinstance(value, kinds):
-            raise ParamsError(f"{key}: expected {'an integer' if integer else 'a number'}, "
-                              f"got {value!r}")
-        if not math.isfinite(value):
-            raise ParamsError(f"{key}: expected a finite number, got {value}")
-        if low is not None and (value <= low if low_open else value < low):
-            raise ParamsError(f"{key}: must be {'>' if low_open else '>='} {low}, got {value}")
-        if high is not None and value > high:
-            raise ParamsError(f"{key}: must be <= {high}, got {value}")
-    return check
+def _percentiles(value: list[float]) -> list[float]:
+    if len(value) != 2 or not 0 <= value[0] < value[1] <= 100:
+        raise ValueError(f"expected [low, high] with 0 <= low < high <= 100, got {value!r}")
+    return value
 
 
-def _choice(*options) -> Callable:
-    def check(key, value):
-        if value not in options:
-            raise ParamsError(f"{key}: must be one of {', '.join(map(str, options))}, got {value!r}")
-    return check
-
-
-def _boolean(key, value):
-    if not isinstance(value, bool):
-        raise ParamsError(f"{key}: expected true or false, got {value!r}")
-
-
-def _optional(check: Callable) -> Callable:
-    def optional(key, value):
-        if value is not None:
-            check(key, value)
-    return optional
-
-
-def _percentiles(key, value):
-    if (not isinstance(value, list) or len(value) != 2
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-            or not 0 <= value[0] < value[1] <= 100):
-        raise ParamsError(f"{key}: expected [low, high] with 0 <= low < high <= 100, got {value!r}")
-
-
-def _pos_weight(key, value):
-    if value is not None and value != "balanced":
-        _number(0, low_open=True)(key, value)
-
-
-def _list_of(check: Callable, minimum: int = 1) -> Callable:
-    def each(key, value):
-        if not isinstance(value, list) or len(value) < minimum:
-            raise ParamsError(f"{key}: expected a list of at least {minimum}, got {value!r}")
-        for index, item in enumerate(value):
-            check(f"{key}[{index}]", item)
-    return each
-
-
-def _lr_grid(key, value):
-    _list_of(_number(0, 1, low_open=True), 0)(key, value)
+def _lr_grid(value: list[float]) -> list[float]:
     if len(value) == 1:
-        raise ParamsError(f"{key}: one rate is no choice; set lr: {value[0]} and lr_grid: [] instead")
+        raise ValueError(f"one rate is no choice; set lr: {value[0]} and lr_grid: [] instead")
     if len(set(value)) != len(value):
-        raise ParamsError(f"{key}: lists a rate twice, got {value!r}")
+        raise ValueError(f"lists a rate twice, got {value!r}")
+    return value
 
 
-def _text(key, value):
-    if not isinstance(value, str) or not value.strip():
-        raise ParamsError(f"{key}: expected a non-empty string, got {value!r}")
+def _pos_weight(value: Any) -> Any:
+    if value is None or value == "balanced":
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"expected null, \"balanced\" or a number > 0, got {value!r}")
+    return value
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError(f"expected a non-empty string, got {value!r}")
+    return value
+
+
+def Int(low: int, high: int | None = None) -> Any:  # noqa: N802 (reads as a type)
+    return Annotated[int, Field(ge=low, le=high)]
+
+
+Rate = Annotated[float, Field(gt=0, le=1)]  # a learning rate, probability or share
+Probability = Annotated[float, Field(ge=0, le=1)]
+Network = Literal["densenet_small", "densenet121"]
 NETWORK_NAMES = ("densenet_small", "densenet121")
-_GRID = {"effects": _list_of(_number(0)), "patients": _list_of(_number(8, integer=True)),
-         "replicates": _number(1, integer=True), "networks": _list_of(_choice(*NETWORK_NAMES), 0)}
-
-SCHEMA: dict = {
-    "recipe": _choice("kit", "study"),
-    "lr": _number(0, 1, low_open=True),
-    "seed": _number(0, integer=True),
-    "data": {"positive_class": _choice("extensive", "microscopic", "none"),
-             "seg_label": _optional(_number(1, integer=True)),  # 0 is background
-             "min_patients": _number(4, integer=True)},
-    "prepare": {"crop_mm": _number(8, 512), "crop_voxels": _number(32, 256, integer=True),
-                "percentiles": _percentiles, "one_hot_mask": _boolean},
-    "model": {"network": _choice(*NETWORK_NAMES), "mask_channel": _boolean,
-              "pos_weight": _pos_weight},
-    "train": {"stopping": _choice("fixed", "early"),
-              "max_epochs": _number(1, integer=True), "patience": _number(1, integer=True),
-              "batch_size": _number(1, integer=True), "val_batch_size": _number(1, integer=True),
-              "holdout_size": _number(2, integer=True), "validation_size": _number(2, integer=True),
-              "num_workers": _number(0, integer=True),
-              "precision": _choice("auto", "32", "bf16-mixed", "16-mixed")},
-    "augment": {name: _number(0, 1) for name in ("affine", "noise", "gamma", "motion", "bias_field")},
-    "loocv": {"scheme": _choice("loo", "rebalanced_loo", "kfold"), "folds": _number(2, integer=True),
-              "patience": _number(1, integer=True), "inner_val_size": _number(2, integer=True),
-              "lr_grid": _lr_grid,
-              "jobs": _number(1, integer=True), "threads": _number(1, integer=True),
-              "executor": _choice("local", "ray"),
-              "ray_address": _optional(_text)},
-    "evaluate": {"threshold": _number(0, 1, low_open=True), "bootstrap": _number(0, integer=True),
-                 "permutations": _number(0, integer=True)},
-    "learning_curve": {"arms": _list_of(_choice("radiomics", *NETWORK_NAMES)),
-                       "fractions": _list_of(_number(0, 1, low_open=True), 3),
-                       "repeats": _number(1, integer=True), "folds": _number(2, integer=True),
-                       "bootstrap": _number(0, integer=True),
-                       "project_to": _list_of(_number(2, integer=True))},
-    "power": {"grid": _choice("cpu", "study"), "grids": {"cpu": _GRID, "study": _GRID},
-              "controls": {"effect": _number(0, low_open=True), "patients": _number(8, integer=True)},
-              "folds": _number(2, integer=True), "alpha": _number(0, 0.5, low_open=True),
-              "seed": _number(0, integer=True), "jobs": _number(1, integer=True),
-              "executor": _choice("local", "ray")},
-}
 
 
-def validate(params: dict, schema: dict = SCHEMA, prefix: str = "") -> None:
-    """Checks every key of ``params`` against ``schema`` (unknown and missing keys too).
-
-    Raises:
-        ParamsError: naming the first wrong key, e.g. ``train.max_epochs``.
-    """
-    if not isinstance(params, dict):
-        raise ParamsError(f"{prefix.rstrip('.') or 'params.yaml'}: expected a mapping")
-    for key in params:
-        if key not in schema:
-            raise ParamsError(f"{prefix}{key}: unknown key{_suggestion(key, schema, prefix)}")
-    for key, rule in schema.items():
-        if key not in params:
-            raise ParamsError(f"{prefix}{key}: missing")
-        if isinstance(rule, dict):
-            validate(params[key], rule, f"{prefix}{key}.")
-        else:
-            rule(prefix + key, params[key])
+class Section(BaseModel):
+    # strict: "8" is not 8, true is not 1; finite numbers only.
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
-def _suggestion(key, schema: dict, prefix: str) -> str:
+class Data(Section):
+    positive_class: Literal["extensive", "microscopic", "none"]
+    seg_label: Int(1) | None  # 0 is background
+    min_patients: Int(4)
+
+
+class Prepare(Section):
+    crop_mm: Annotated[float, Field(ge=8, le=512)]
+    crop_voxels: Int(32, 256)
+    percentiles: Annotated[list[float], AfterValidator(_percentiles)]
+    one_hot_mask: bool
+
+
+class Model(Section):
+    network: Network
+    mask_channel: bool
+    pos_weight: Annotated[Any, AfterValidator(_pos_weight)]
+
+
+class Train(Section):
+    stopping: Literal["fixed", "early"]
+    max_epochs: Int(1)
+    patience: Int(1)
+    batch_size: Int(1)
+    val_batch_size: Int(1)
+    holdout_size: Int(2)
+    validation_size: Int(2)
+    num_workers: Int(0)
+    precision: Literal["auto", "32", "bf16-mixed", "16-mixed"]
+
+
+class Augment(Section):
+    affine: Probability
+    noise: Probability
+    gamma: Probability
+    motion: Probability
+    bias_field: Probability
+
+
+class Loocv(Section):
+    scheme: Literal["loo", "rebalanced_loo", "kfold"]
+    folds: Int(2)
+    patience: Int(1)
+    inner_val_size: Int(2)
+    lr_grid: Annotated[list[Rate], AfterValidator(_lr_grid)]
+    jobs: Int(1)
+    threads: Int(1)
+    executor: Literal["local", "ray"]
+    ray_address: Annotated[str, AfterValidator(_not_blank)] | None
+
+
+class Evaluate(Section):
+    threshold: Rate
+    bootstrap: Int(0)
+    permutations: Int(0)
+
+
+class LearningCurve(Section):
+    arms: Annotated[list[Literal["radiomics", "densenet_small", "densenet121"]], Field(min_length=1)]
+    fractions: Annotated[list[Rate], Field(min_length=3)]
+    repeats: Int(1)
+    folds: Int(2)
+    bootstrap: Int(0)
+    project_to: Annotated[list[Int(2)], Field(min_length=1)]
+
+
+class Grid(Section):
+    effects: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=1)]
+    patients: Annotated[list[Int(8)], Field(min_length=1)]
+    replicates: Int(1)
+    networks: list[Network]
+
+
+class Grids(Section):
+    cpu: Grid
+    study: Grid
+
+
+class Controls(Section):
+    effect: Annotated[float, Field(gt=0)]
+    patients: Int(8)
+
+
+class Power(Section):
+    grid: Literal["cpu", "study"]
+    grids: Grids
+    controls: Controls
+    folds: Int(2)
+    alpha: Annotated[float, Field(gt=0, le=0.5)]
+    seed: Int(0)
+    jobs: Int(1)
+    executor: Literal["local", "ray"]
+
+
+class Params(Section):
+    """Every key of ``params.yaml``; its comments say what each one does."""
+
+    recipe: Literal["kit", "study"]
+    lr: Rate
+    seed: Int(0)
+    data: Data
+    prepare: Prepare
+    model: Model
+    train: Train
+    augment: Augment
+    loocv: Loocv
+    evaluate: Evaluate
+    learning_curve: LearningCurve
+    power: Power
+
+
+def _key(location: tuple) -> str:
+    """``("power", "grids", "cpu", "effects", 1)`` -> ``power.grids.cpu.effects[1]``."""
+    key = ""
+    for part in location:
+        key += f"[{part}]" if isinstance(part, int) else f"{'.' if key else ''}{part}"
+    return key or "params.yaml"
+
+
+def _fields_at(location: tuple) -> list[str]:
+    """The keys allowed in the section at ``location`` (for the unknown key's suggestion)."""
+    model: type[BaseModel] = Params
+    for part in location:
+        annotation = model.model_fields[part].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return list(model.model_fields)
+
+
+def _suggestion(location: tuple) -> str:
     """``; did you mean data.seg_label?`` for a typo, else the keys allowed at that level."""
-    close = difflib.get_close_matches(str(key), list(schema), n=1, cutoff=0.6)
+    *section, key = location
+    known = _fields_at(tuple(section))
+    prefix = _key(tuple(section)) + "." if section else ""
+    close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
     if close:
         return f"; did you mean {prefix}{close[0]}?"
-    return f" (known here: {', '.join(prefix + name for name in schema)})"
+    return f" (known here: {', '.join(prefix + name for name in known)})"
 
 
-def read_params(path: str | Path = paths.PARAMS) -> dict:
-    """Reads and validates ``params.yaml``.
+def _choices(expected: str) -> str:
+    """pydantic's ``'a', 'b' or 'c'`` as ``a, b, c``."""
+    return expected.replace("'", "").replace(" or ", ", ")
+
+
+def _message(error: dict) -> str:
+    """One pydantic error in the words of this file's users, after the key."""
+    kind, context, value = error["type"], error.get("ctx", {}), error.get("input")
+    if kind == "extra_forbidden":
+        return "unknown key" + _suggestion(error["loc"])
+    if kind == "missing":
+        return "missing"
+    bounds = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
+              "less_than_equal": "<="}
+    if kind in bounds:
+        limit = next(iter(context.values()))
+        return f"must be {bounds[kind]} {limit:g}, got {value}"
+    if kind == "literal_error":
+        return f"must be one of {_choices(context['expected'])}, got {value!r}"
+    if kind == "too_short":
+        return f"expected a list of at least {context['min_length']}, got {value!r}"
+    described = {"int_type": "an integer", "float_type": "a number", "bool_type": "true or false",
+                 "list_type": "a list", "model_type": "a mapping", "dict_type": "a mapping",
+                 "string_type": "a string", "finite_number": "a finite number"}
+    if kind in described:
+        return f"expected {described[kind]}, got {value!r}"
+    return error["msg"].removeprefix("Value error, ")
+
+
+def validate(params: Any) -> Params:
+    """The validated params.
+
+    Raises:
+        ParamsError: naming the first wrong key, e.g. ``train.max_epochs``; an unknown key
+            is named before the one it was probably meant for (which is then missing).
+    """
+    try:
+        return Params.model_validate(params)
+    except ValidationError as error:
+        errors = sorted(error.errors(), key=lambda item: item["type"] != "extra_forbidden")
+        first = errors[0]
+        raise ParamsError(f"{_key(first['loc'])}: {_message(first)}") from None
+
+
+def read_params(path: str | Path = paths.PARAMS, recipe: bool = True) -> dict:
+    """Reads and validates ``params.yaml``, with the named ``recipe`` applied unless
+    ``recipe`` is False (the values as written, for showing them).
 
     Raises:
         ParamsError: the file is missing, is not YAML, or a key is wrong (named in the message).
     """
     try:
         with open(path, encoding="utf-8") as handle:
-            params = yaml.load(handle, Loader=_Loader)  # a SafeLoader: builds no objects
+            raw = yaml.load(handle, Loader=_Loader)  # a SafeLoader: builds no objects
     except OSError as error:
         raise ParamsError(f"{path}: cannot be read ({error.strerror})") from None
     except yaml.YAMLError as error:
         raise ParamsError(f"{path}: not valid YAML: {error}") from None
-    validate(params)
-    return with_recipe(params)
+    params = validate(raw).model_dump()
+    return with_recipe(params) if recipe else params
 
 
 # The student study's recipe, for reproducing its collapse: DenseNet121, early stopping on
@@ -220,22 +311,3 @@ def load_params(path: str | Path = paths.PARAMS) -> dict:
         return read_params(path)
     except ParamsError as error:
         raise SystemExit(f"params.yaml is not valid: {error}") from None
-
-
-def train_settings(params: dict, patience: int, progress_bar: bool = True):
-    """The :class:`~pipeline.fit.TrainSettings` of a run, from validated params."""
-    from pipeline.fit import TrainSettings  # here so reading params never imports torch
-
-    train = params["train"]
-    return TrainSettings(
-        lr=params["lr"], seed=params["seed"], max_epochs=train["max_epochs"], patience=patience,
-        batch_size=train["batch_size"], val_batch_size=train["val_batch_size"],
-        augment=dict(params["augment"]), pos_weight=params["model"]["pos_weight"],
-        network=params["model"]["network"], stopping=train["stopping"],
-        num_workers=train["num_workers"], precision=train["precision"], progress_bar=progress_bar)
-
-
-def input_settings(params: dict) -> dict:
-    """How the model input is built from a preprocessed patient (mask channels or not)."""
-    return {"mask_channel": params["model"]["mask_channel"],
-            "one_hot_mask": params["prepare"]["one_hot_mask"]}

@@ -48,7 +48,10 @@ POWER_METRICS = METRICS / "power.json"
 LEARNING_CURVE_METRICS = METRICS / "learning_curve.json"
 HEADLINE_METRICS = METRICS / "headline.json"
 
-PLOTS = OUTPUTS / "plots"
+PLOTS = OUTPUTS / "plots"  # ROC points for `dvc plots show` (dvc.yaml's plots), DVC their only reader
+ROC_HOLDOUT = PLOTS / "roc_holdout.csv"
+ROC_LOOCV = PLOTS / "roc_loocv.csv"
+ROC_RADIOMICS = PLOTS / "roc_radiomics.csv"
 
 REPORT_SOURCE = Path("report") / "report.qmd"
 REPORT_HTML = Path("report") / "report.html"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.power_analysis import control_sentence
-from pipeline.results import format_value
+from pipeline.formatting import format_value
 
 NETWORK_DESCRIPTIONS = {
     "densenet121": "MONAI's 3D DenseNet121 (the study's network, 11.3 M weights)",

@@ -2,9 +2,9 @@
 
 Lightning asks for a new iterator every epoch, and a loader's iterator starts from nothing:
 with a thread per epoch (MONAI's ``ThreadDataLoader``) each epoch's first step waited while a
-whole batch was augmented and collated, with the training threads idle (7% of the small
-network's training time at the default recipe). Here one thread runs through all the
-epochs, so the next epoch's first batch is made while this epoch's last step trains.
+whole batch was augmented and collated, with the training threads idle. Here one thread
+runs through all the epochs, so the next epoch's first batch is made while this epoch's
+last step trains.
 
 That thread is the only one that draws from torch's global generator while training:
 TorchIO's transforms draw there, and the loaders shuffle and seed from generators of their

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import artifacts, paths
+from pipeline.formatting import format_interval, format_p_value
 
 # Display order: honest numbers first.
 EVALUATIONS = {
@@ -24,7 +25,7 @@ NOTES = {
     "Hold-out": "the single split's held-out patients",
     "Resubstitution (optimistic)": "includes the patients the model was trained on",
     "Baseline: prior": "predicts the training prevalence; exposes LOOCV's distributional bias",
-    "Baseline: radiomics": "first-order brainstem intensity features, logistic regression",
+    "Baseline: radiomics": "PyRadiomics brainstem features, selected in each fold, logistic regression",
 }
 
 
@@ -42,26 +43,6 @@ def load_results(root: str | Path = ".") -> dict[str, dict | None]:
     for baseline, metrics in baselines.items():
         results[f"Baseline: {baseline}"] = metrics
     return results
-
-
-def format_value(value: float | None, digits: int = 2) -> str:
-    """A metric for display; ``n/a`` when undefined."""
-    return "n/a" if value is None else f"{value:.{digits}f}"
-
-
-def format_interval(value: float | None, interval: list[float] | None, digits: int = 2) -> str:
-    """``0.62 [0.41, 0.79]``, or just the value when no interval exists."""
-    if interval is None:
-        return format_value(value, digits)
-    low, high = interval
-    return f"{format_value(value, digits)} [{low:.{digits}f}, {high:.{digits}f}]"
-
-
-def format_p_value(p_value: float | None) -> str:
-    """A p-value for display: three decimals, ``<0.001`` below that."""
-    if p_value is None:
-        return "n/a"
-    return "<0.001" if p_value < 0.001 else f"{p_value:.3f}"
 
 
 def results_table(results: dict[str, dict | None], digits: int = 2) -> pd.DataFrame:
@@ -82,29 +63,3 @@ def results_table(results: dict[str, dict | None], digits: int = 2) -> pd.DataFr
         row["note"] = note
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-RANKS_AUC = 0.75  # a one-class model above this AUC separates the classes, at another threshold
-
-
-def describe_single_class(name: str, metrics: dict) -> str | None:
-    """A one-line warning when ``metrics`` flags a single predicted class, else None."""
-    if not metrics.get("single_class"):
-        return None
-    label = "positive" if metrics["single_class_predicted"] == 1 else "negative"
-    rates = f"specificity {metrics['specificity']}, sensitivity {metrics['sensitivity']}"
-    auc = metrics.get("auc")
-    if auc is not None and auc >= RANKS_AUC:
-        # A threshold problem, not a learning one: saying "learned nothing" would be false.
-        return (f"WARNING: {name} predicted every patient {label} at threshold "
-                f"{metrics['threshold']} ({rates}), although it ranks them (AUC {auc:.2f}): "
-                "its probabilities are shifted, so the rates at this threshold understate it.")
-    return (f"WARNING: {name} predicted every patient {label}: it has learned nothing "
-            f"that separates the classes ({rates}).")
-
-
-def report_line(name: str, metrics: dict) -> str:
-    """One console line: accuracy, sensitivity, specificity with intervals."""
-    parts = [f"{key} {format_interval(metrics[key], metrics['ci95'][key])}"
-             for key in ("accuracy", "sensitivity", "specificity")]
-    return f"{name} (n={metrics['n']}): " + ", ".join(parts)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from rebalancedcv import RebalancedLeaveOneOut
 from sklearn.model_selection import LeaveOneOut, StratifiedKFold, train_test_split
 
 
@@ -45,8 +46,26 @@ def holdout_fold(ids, targets, holdout_size: int, validation_size: int, seed: in
 
 
 def _with_validation(number, test, rest, target_of, size, seed, dropped=()) -> Fold:
+    # rebalancedcv splits test from training only; the inner validation split is ours.
     train, validation = stratified_split(rest, [target_of[i] for i in rest], size, seed + number)
     return Fold(number, tuple(test), tuple(train), tuple(validation), tuple(dropped))
+
+
+def rebalanced_leave_one_out(targets: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``RebalancedLeaveOneOut``'s (training, test) index pairs, drawn with ``seed``.
+
+    The splitter seeds NumPy's global generator; its state is put back afterwards, so
+    choosing folds changes no other random draw of the run.
+    """
+    counts = np.bincount(targets, minlength=2)
+    if counts.min() < 2:
+        raise ValueError(f"rebalanced_loo needs at least two patients of each class; this cohort "
+                         f"has {counts[1]} positive and {counts[0]} negative")
+    state = np.random.get_state()
+    try:
+        return list(RebalancedLeaveOneOut().split(np.zeros((len(targets), 1)), targets, seed=seed))
+    finally:
+        np.random.set_state(state)
 
 
 def cross_validation_folds(ids, targets, scheme: str, inner_val_size: int, seed: int,
@@ -59,17 +78,16 @@ def cross_validation_folds(ids, targets, scheme: str, inner_val_size: int, seed:
     """
     ids, targets = np.asarray(list(ids)), np.asarray(list(targets), dtype=int)
     target_of = dict(zip(ids.tolist(), targets.tolist()))
-    rng = np.random.default_rng(seed)
-    splitter = (StratifiedKFold(folds, shuffle=True, random_state=seed) if scheme == "kfold"
-                else LeaveOneOut())
+    if scheme == "rebalanced_loo":
+        splits = rebalanced_leave_one_out(targets, seed)
+    else:
+        splitter = (StratifiedKFold(folds, shuffle=True, random_state=seed) if scheme == "kfold"
+                    else LeaveOneOut())
+        splits = splitter.split(ids, targets)
     result = []
-    for number, (rest_index, test_index) in enumerate(splitter.split(ids, targets), start=1):
+    for number, (rest_index, test_index) in enumerate(splits, start=1):
         test, rest = ids[test_index].tolist(), ids[rest_index].tolist()
-        dropped = []
-        if scheme == "rebalanced_loo":
-            other = [i for i in rest if target_of[i] != target_of[test[0]]]
-            dropped = [other[rng.integers(len(other))]]
-            rest = [i for i in rest if i not in dropped]
+        dropped = [i for i in ids.tolist() if i not in rest and i not in test]
         result.append(_with_validation(number, test, rest, target_of, inner_val_size, seed, dropped))
     return result
 
@@ -90,10 +108,3 @@ def subsampled_fold(fold: Fold, targets: dict[str, int], fraction: float, inner_
                                                          len(ids) - size, seed)[0]
     train, validation = stratified_split(kept, [targets[i] for i in kept], inner_val_size, seed)
     return Fold(fold.number, fold.test_ids, tuple(train), tuple(validation), fold.dropped_ids)
-
-
-def cv_folds(params: dict, patient_ids: list[str], targets: dict[str, int]) -> list[Fold]:
-    """The folds of params' ``loocv`` scheme (the loocv and baselines stages share them)."""
-    loocv = params["loocv"]
-    return cross_validation_folds(patient_ids, [targets[i] for i in patient_ids], loocv["scheme"],
-                                  loocv["inner_val_size"], params["seed"], loocv["folds"])

@@ -13,9 +13,9 @@ import json
 import shutil
 from pathlib import Path
 
-from pipeline import artifacts, prepare, preprocess, synth
+from pipeline import artifacts, preparation, preprocess, synth
 from pipeline.fold_cache import file_digest
-from pipeline.prepare import prepare_cohort
+from pipeline.preparation import prepare_cohort
 from pipeline.preprocess import PreprocessSettings
 from pipeline.synth import Composition, write_cohort
 
@@ -37,7 +37,7 @@ def cohort_key(effect: float, patients: int, seed: int, settings: PreprocessSett
     """A hash of everything a generated cohort depends on, the generator's and the
     preprocessing's code included, so that a cached cohort is never a stale one."""
     sources = sorted(Path(synth.__file__).parent.glob("*.py")) + [Path(preprocess.__file__),
-                                                                  Path(prepare.__file__)]
+                                                                  Path(preparation.__file__)]
     description = {"effect": effect, "patients": patients, "seed": seed, "spacing_mm": spacing_mm,
                    "settings": dataclasses.asdict(settings),
                    "code": [file_digest(path) for path in sources]}

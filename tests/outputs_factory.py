@@ -52,7 +52,7 @@ def _write_preprocessed(patient_ids: list[str], rng: np.random.Generator, crop: 
             patient_id=pid, image=full_image[(slice(None),) + window].clone(),
             mask=full_mask[window].clone(), affine=affine, full_image=full_image,
             full_mask=full_mask, full_affine=full_affine, sequences=list(SEQUENCES)))
-    artifacts.write_json(paths.APPLIED, {
+    artifacts.write_applied(paths.APPLIED, {
         "params": {"crop_mm": 2 * crop, "crop_voxels": crop, "percentiles": [0.5, 99.5],
                    "one_hot_mask": True},
         "spacing_mm": 2.0, "reference": "t1", "sequences": SEQUENCES,
@@ -136,8 +136,7 @@ def _write_baselines(targets: dict[str, int], rng: np.random.Generator) -> None:
         "permutations": len(null)})
     artifacts.write_metrics(paths.BASELINE_METRICS, result)
     artifacts.write_predictions(paths.BASELINE_PREDICTIONS, pd.concat(frames))
-    artifacts.write_csv(paths.BASELINE_PERMUTATIONS, pd.DataFrame({"permutation": range(len(null)),
-                                                                   "auc": null}))
+    artifacts.write_permutations(paths.BASELINE_PERMUTATIONS, null)
 
 
 def write_power(root: str | os.PathLike, network_finds_positive: bool = True) -> None:
@@ -162,7 +161,7 @@ def write_power(root: str | os.PathLike, network_finds_positive: bool = True) ->
 
 def write_learning_curve(root: str | os.PathLike) -> None:
     """The learning curve's points and metrics of a radiomics arm that improves with size."""
-    from pipeline.learning_curve import summary
+    from pipeline.stages.learning_curve import summary
 
     points = pd.DataFrame([{"arm": "radiomics", "fraction": f, "repeat": r, "train_patients": 19 * f,
                             "auc": 0.9 - 0.3 / (19 * f) ** 0.5 + 0.01 * r}

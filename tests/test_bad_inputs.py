@@ -27,7 +27,8 @@ import torch
 
 from pipeline import artifacts
 from pipeline.ingest.cohort import load_patient
-from pipeline.prepare import main, prepare_cohort
+from pipeline.preparation import prepare_cohort
+from pipeline.stages.prepare import main
 from pipeline.preprocess import PreprocessSettings, preprocess
 from tests import nifti_factory as factory
 
@@ -283,7 +284,7 @@ def unsafe(name: str, patient_id: str) -> Case:
 
 
 EXCLUDED = [
-    # issue 2: files
+    # files
     Case("file-missing", delete("t2"), "missing:t2", ("no file for t2",)),
     Case("two-files-missing", delete("t2", "flair"), "missing:t2,flair"),
     Case("only-segmentation", delete(*factory.SEQUENCES), "missing:t1,t1c,t2,flair"),
@@ -295,7 +296,7 @@ EXCLUDED = [
     Case("zero-byte-file", lambda folder: (folder / "t1c.nii.gz").write_bytes(b""),
          "unreadable:t1c", ("t1c.nii.gz", "0 bytes")),
     Case("two-files-one-sequence", second_t1, "invalid:t1", ("T1.nii", "t1.nii.gz")),
-    # issue 2: images
+    # images
     Case("2d-file", array("t2", np.ones((18, 20), np.int16)), "invalid:t2", ("t2.nii.gz", "2D")),
     Case("4d-file", array("t2", np.ones((18, 20, 12, 3), np.int16)), "invalid:t2",
          ("t2.nii.gz", "4D")),
@@ -311,7 +312,7 @@ EXCLUDED = [
     Case("mask-outside-images", moved("seg", 300), "invalid:seg", ("seg.nii.gz", "every sequence")),
     Case("sequence-apart-from-others", moved("t2", 300), "invalid:t2",
          ("t2.nii.gz", "do not overlap")),
-    # issue 7: odd headers
+    # odd headers
     Case("qform-sform-disagree", nifti("t2", qform=shifted(grid("t2")[0], 10), qcode=1),
          "invalid:t2", ("t2.nii.gz", "qform and sform disagree by up to 17.3 mm")),
     Case("zero-pixdim-qform-only", raw_header("t2", {"qcode": 1}, pixdim=pixdims(0.0),
@@ -333,11 +334,11 @@ EXCLUDED = [
          ("t1.nii.gz", "scl_slope")),
     Case("complex-voxels", array("flair", np.ones(grid("flair")[1], np.complex64)),
          "invalid:flair", ("flair.nii.gz", "complex")),
-    # issue 7: links
+    # links
     Case("symlink-outside-data", link_out, "unreadable:t1", ("t1.nii.gz", "outside")),
     Case("folder-symlink-outside-data", folder_link_out, "unreadable:all", ("outside",)),
     Case("broken-symlink", broken_link, "unreadable:t2", ("t2.nii.gz", "broken link")),
-    # issue 2 and 7: labels
+    # labels
     Case("folder-without-label", None, "label:missing", ("labels.csv",), labels()),
     Case("empty-label", None, "label:missing", ("labels.csv", "line"), labels("{id},")),
     Case("unknown-label", None, "label:unknown", ("labels.csv", "severe"), labels("{id},severe")),

@@ -16,6 +16,8 @@ from bench.study_loocv import study_params, summarise
 from pipeline.threads import torch_threads
 from tests.project_factory import LABELS, REPO, make_project, run, small_params
 
+pytestmark = pytest.mark.slow
+
 FIGURE_KEYS = {"name", "value", "unit", "reference_name", "reference", "ratio", "target", "holds",
                "note"}
 
@@ -53,7 +55,7 @@ def test_study_loocv_is_pending_without_a_gpu(tmp_path):
 
 def test_all_folds_probe_trains_every_fold_and_the_summary_judges_it(tmp_path):
     root = make_project(tmp_path / "project", git=False)
-    run(root, sys.executable, "-m", "pipeline.prepare")
+    run(root, sys.executable, "-m", "pipeline.stages.prepare")
     params = study_params(small_params(), epochs=1, jobs=1, workers=0)
     result = run_probe("all_folds", {"project": str(root), "params": params,
                                      "cache_root": str(tmp_path / "folds")})["result"]

@@ -6,6 +6,8 @@ import pytest
 from pipeline import artifacts
 from tests.project_factory import LABELS, make_project, run
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):

@@ -2,11 +2,12 @@
 
 import dataclasses
 
+import pytest
 import torch
 
 from pipeline import artifacts
 from pipeline.executors import run_local, run_ray
-from pipeline.fit import TrainSettings
+from pipeline.settings import TrainSettings
 from pipeline.fold_cache import FoldJob
 from pipeline.splits import cross_validation_folds
 
@@ -33,6 +34,7 @@ def _by_fold(results):
     return {r["fold"]: (r["test_ids"], r["probabilities"]) for r in results}
 
 
+@pytest.mark.slow
 def test_ray_gives_the_same_predictions_as_local(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     local = _by_fold(run_local(_jobs(tmp_path, "local"), jobs=2))

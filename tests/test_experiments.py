@@ -47,13 +47,13 @@ def test_compare_marks_differences():
 
 
 def test_without_experiments_the_frame_is_empty(monkeypatch):
-    monkeypatch.setattr(experiments, "run_exp_show", lambda: EXP_SHOW[:1])
+    monkeypatch.setattr(experiments, "run_exp_show", lambda **_: EXP_SHOW[:1])
     assert experiments.list_experiments().empty
 
 
 @pytest.mark.parametrize("answer", [None, []])
 def test_without_dvc_the_frame_is_empty(monkeypatch, answer):
-    monkeypatch.setattr(experiments, "run_exp_show", lambda: answer)
+    monkeypatch.setattr(experiments, "run_exp_show", lambda **_: answer)
     assert experiments.list_experiments().empty
 
 

@@ -21,6 +21,7 @@ def _examples(count: int, offset: int = 0) -> list[Example]:
             for i in range(count)]
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_training(tmp_path):
     # Every transform fires on every draw: the background thread that augments draws many
     # random numbers, and the run must still repeat exactly.
@@ -54,6 +55,7 @@ def test_examples_say_which_channels_are_the_mask(tmp_path, mask_channel, one_ho
         assert torch.equal(example.image[-1], mask.float())
 
 
+@pytest.mark.slow
 def test_the_returned_network_is_the_best_validation_epochs(tmp_path):
     # A seed whose validation loss is lowest in epoch 2 of 0-3.
     settings = TrainSettings(lr=1e-3, seed=1, max_epochs=4, patience=10, batch_size=2,

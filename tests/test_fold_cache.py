@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from pipeline import artifacts
-from pipeline.fit import TrainSettings
+from pipeline.settings import TrainSettings
 from pipeline.fold_cache import FoldJob, fold_key, run_fold
 from pipeline.splits import cross_validation_folds
 
@@ -105,6 +105,7 @@ def test_the_code_digest_reads_every_training_module_and_library(monkeypatch, tm
         fold_cache.training_code_digest.cache_clear()
 
 
+@pytest.mark.slow
 def test_training_modules_are_every_pipeline_module_a_fold_imports():
     # A fresh interpreter: which pipeline modules does training pull in?
     import subprocess
@@ -155,7 +156,7 @@ def test_the_grid_is_part_of_the_key(jobs):
 def test_the_loocv_metrics_count_the_chosen_rates():
     import pandas as pd
 
-    from pipeline.loocv import lr_selection
+    from pipeline.stages.loocv import lr_selection
 
     counts = lr_selection([3e-4, 1e-3, 3e-3], pd.Series([1e-3, 1e-3, 3e-4]))
     assert counts == {"grid": [3e-4, 1e-3, 3e-3], "chosen": [

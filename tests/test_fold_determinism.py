@@ -18,9 +18,11 @@ import yaml
 from pipeline import artifacts
 from pipeline.executors import run_local
 from pipeline.fold_cache import run_fold
-from pipeline.loocv import build_jobs
+from pipeline.stages.loocv import build_jobs
 from pipeline.splits import cross_validation_folds
 from tests.project_factory import REPO, environment
+
+pytestmark = pytest.mark.slow
 
 IDS = [f"P{i}" for i in range(8)]
 TARGETS = {pid: i % 2 for i, pid in enumerate(IDS)}

@@ -6,9 +6,12 @@ import shutil
 import pytest
 import yaml
 
-from pipeline import artifacts, headline, paths
+from pipeline import artifacts, paths
+from pipeline.stages import headline
 from tests.outputs_factory import write_fake_outputs
 from tests.project_factory import REPO, run
+
+pytestmark = pytest.mark.slow
 
 COLUMNS = 160
 
@@ -49,7 +52,7 @@ def _readme_exp_show() -> list[str]:
 
 MAKE_METRICS = """\
 import json, pathlib, yaml
-from pipeline import headline
+from pipeline.stages import headline
 lr = yaml.safe_load(open("params.yaml"))["lr"]
 pathlib.Path("metrics").mkdir(exist_ok=True)
 for path in pathlib.Path("template").glob("*.json"):

@@ -18,6 +18,8 @@ import yaml
 
 from tests.project_factory import environment, make_project, run, small_params
 
+pytestmark = pytest.mark.slow
+
 STAGES = ["prepare", "train", "loocv", "baselines"]
 FOLDS_BEFORE_KILL = 3
 RESULTS = ["outputs/manifest.csv", "outputs/train/predictions.csv", "metrics/holdout.json",
@@ -26,7 +28,7 @@ RESULTS = ["outputs/manifest.csv", "outputs/train/predictions.csv", "metrics/hol
 
 def _stage(name: str) -> list[str]:
     return [sys.executable, "-m", "report.render"] if name == "report" else \
-        [sys.executable, "-m", f"pipeline.{name}"]
+        [sys.executable, "-m", f"pipeline.stages.{name}"]
 
 
 def _run_all(root: Path) -> None:

@@ -6,10 +6,12 @@ import sys
 import pandas as pd
 import pytest
 
-from pipeline.learning_curve import subsampled_folds
+from pipeline.stages.learning_curve import subsampled_folds
 from pipeline.splits import cross_validation_folds
 from tests.nifti_factory import write_cohort
 from tests.project_factory import make_project, run, small_params
+
+pytestmark = pytest.mark.slow
 
 LABELS = {f"P{i:02d}": ("extensive" if i % 3 else "none") for i in range(1, 17)}
 
@@ -27,8 +29,8 @@ def project(tmp_path_factory):
             path.rmdir()
     (root / "data" / "labels.csv").unlink()
     write_cohort(root / "data", LABELS)
-    run(root, sys.executable, "-m", "pipeline.prepare")
-    output = run(root, sys.executable, "-m", "pipeline.learning_curve")
+    run(root, sys.executable, "-m", "pipeline.stages.prepare")
+    output = run(root, sys.executable, "-m", "pipeline.stages.learning_curve")
     return root, output
 
 

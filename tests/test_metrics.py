@@ -61,7 +61,7 @@ def test_roc_points_match_scikit_learn():
 
 
 def test_a_one_class_model_that_ranks_the_patients_is_not_said_to_have_learned_nothing():
-    from pipeline.results import describe_single_class
+    from pipeline.formatting import describe_single_class
 
     target = [0, 0, 1, 1, 1]
     ranked = evaluate(target, [0.80, 0.85, 0.95, 0.97, 0.99], bootstrap=0)

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from pipeline.params import ParamsError, load_params, read_params, validate
-from pipeline.prepare import main as prepare_main
+from pipeline.stages.prepare import main as prepare_main
 
 REPOSITORY_PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
 
@@ -65,6 +65,12 @@ def test_the_repository_params_are_valid(params):
     ("loocv.lr_grid", [1e-3, 1e-3], "loocv.lr_grid: lists a rate twice"),
     ("loocv.lr_grid", [1e-3, 0], "loocv.lr_grid[1]: must be > 0"),
     ("loocv.lr_grid", 1e-3, "loocv.lr_grid: expected a list"),
+    ("model.pos_weight", "heavy", "model.pos_weight: expected null, \"balanced\" or a number > 0"),
+    ("model.pos_weight", 0, "model.pos_weight: expected null"),
+    ("loocv.ray_address", " ", "loocv.ray_address: expected a non-empty string"),
+    ("train.max_epochs", 8.0, "train.max_epochs: expected an integer, got 8.0"),
+    ("power.grids.study.replicates", 0, "power.grids.study.replicates: must be >= 1"),
+    ("power.grids.cpu.speed", 1, "power.grids.cpu.speed: unknown key (known here: power.grids.cpu.effects"),
 ])
 def test_a_wrong_value_is_refused_naming_the_key(params, key, value, message):
     with pytest.raises(ParamsError) as caught:

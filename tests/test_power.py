@@ -13,6 +13,8 @@ import pytest
 from pipeline import artifacts
 from tests.project_factory import environment, make_project, run, small_params
 
+pytestmark = pytest.mark.slow
+
 FOLD_RESULTS = "outputs/power/folds/*/result.json"
 
 
@@ -29,7 +31,7 @@ def _params() -> dict:
 def killed_and_resumed(tmp_path_factory):
     """A power run SIGKILLed after its first finished fold, then run again to the end."""
     root = make_project(tmp_path_factory.mktemp("power"), _params(), git=False)
-    process = subprocess.Popen([sys.executable, "-m", "pipeline.power"], cwd=root, env=environment(),
+    process = subprocess.Popen([sys.executable, "-m", "pipeline.stages.power"], cwd=root, env=environment(),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     started = time.monotonic()
     while process.poll() is None and not list(root.glob(FOLD_RESULTS)) and time.monotonic() - started < 300:
@@ -37,7 +39,7 @@ def killed_and_resumed(tmp_path_factory):
     process.send_signal(signal.SIGKILL)
     process.wait()
     finished = {path: path.stat().st_mtime_ns for path in root.glob(FOLD_RESULTS)}
-    output = run(root, sys.executable, "-m", "pipeline.power")
+    output = run(root, sys.executable, "-m", "pipeline.stages.power")
     return root, finished, output
 
 

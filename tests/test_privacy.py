@@ -10,7 +10,7 @@ import torch
 
 from pipeline import artifacts
 from pipeline.network import load_network
-from pipeline.prepare import prepare_cohort
+from pipeline.preparation import prepare_cohort
 from pipeline.preprocess import PreprocessSettings
 from tests.nifti_factory import write_cohort
 

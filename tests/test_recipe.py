@@ -4,7 +4,8 @@ import dataclasses
 from pathlib import Path
 
 from bench.recipe_search import CHOSEN, RECIPES, recipe_settings
-from pipeline.params import input_settings, read_params, train_settings, with_recipe
+from pipeline.params import read_params, with_recipe
+from pipeline.settings import input_settings, train_settings
 
 PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
 COMPARED = ("lr", "max_epochs", "batch_size", "augment", "network", "stopping")

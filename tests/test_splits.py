@@ -83,3 +83,61 @@ def test_fewer_folds_where_a_class_is_small():
     assert usable_folds(TARGETS, 5) == 5
     assert usable_folds([1] * 6 + [0] * 3, 5) == 3
     assert usable_folds([1] * 6 + [0], 5) == 2
+
+
+# rebalanced_loo's folds as the hand-written version drew them (commit cbf4f3a), per fold
+# (test, train, validation, dropped), for (targets, inner_val_size, seed).
+HAND_WRITTEN_REBALANCED_FOLDS = {
+    ((1, 1, 0, 0), 1, 0): [("P0", "P2", "P1", "P3"), ("P1", "P0", "P2", "P3"),
+                           ("P2", "P0", "P3", "P1"), ("P3", "P1", "P2", "P0")],
+    ((1, 1, 1, 0, 0), 1, 3): [("P0", "P1 P3", "P2", "P4"), ("P1", "P2 P4", "P0", "P3"),
+                              ("P2", "P1 P4", "P0", "P3"), ("P3", "P1 P2", "P4", "P0"),
+                              ("P4", "P1 P2", "P3", "P0")],
+    ((1, 0, 1, 1, 0, 0, 1), 2, 42): [
+        ("P0", "P3 P5 P6", "P2 P4", "P1"), ("P1", "P0 P3 P5", "P2 P4", "P6"),
+        ("P2", "P0 P1 P3", "P5 P6", "P4"), ("P3", "P0 P1 P6", "P2 P5", "P4"),
+        ("P4", "P0 P1 P3", "P5 P6", "P2"), ("P5", "P0 P3 P4", "P1 P2", "P6"),
+        ("P6", "P0 P3 P5", "P2 P4", "P1")],
+    ((0, 1, 1, 0, 1, 0, 0, 1, 1), 2, 7): [
+        ("P0", "P1 P4 P5 P6 P7", "P2 P3", "P8"), ("P1", "P0 P2 P3 P4 P8", "P6 P7", "P5"),
+        ("P2", "P0 P4 P6 P7 P8", "P1 P3", "P5"), ("P3", "P0 P2 P4 P6 P7", "P1 P5", "P8"),
+        ("P4", "P0 P1 P3 P7 P8", "P2 P6", "P5"), ("P5", "P0 P1 P2 P3 P8", "P4 P6", "P7"),
+        ("P6", "P1 P2 P3 P5 P7", "P0 P4", "P8"), ("P7", "P2 P4 P5 P6 P8", "P1 P3", "P0"),
+        ("P8", "P1 P3 P4 P6 P7", "P2 P5", "P0")],
+}
+
+
+@pytest.mark.parametrize("case", list(HAND_WRITTEN_REBALANCED_FOLDS))
+def test_rebalancedcv_folds_match_the_hand_written_ones_but_for_which_patient_is_dropped(case):
+    targets, inner_val_size, seed = case
+    ids = [f"P{i}" for i in range(len(targets))]
+    target_of = dict(zip(ids, targets))
+    folds = cross_validation_folds(ids, targets, "rebalanced_loo", inner_val_size, seed)
+    old = HAND_WRITTEN_REBALANCED_FOLDS[case]
+    assert [fold.test_ids for fold in folds] == [(test,) for test, *_ in old]
+    for fold, (test, train, validation, dropped) in zip(folds, old):
+        old_fitting = train.split() + validation.split()
+        assert set(fold.fitting_ids) | set(fold.dropped_ids) == set(old_fitting) | {dropped}
+        assert sorted(target_of[i] for i in fold.fitting_ids) == sorted(target_of[i] for i in old_fitting)
+        assert len(fold.dropped_ids) == 1 and target_of[fold.dropped_ids[0]] == target_of[dropped]
+        assert len(fold.validation_ids) == len(validation.split())
+
+
+def test_rebalanced_loo_drops_whom_rebalancedcv_draws_and_leaves_numpy_global_state_alone():
+    import numpy as np
+    from rebalancedcv import RebalancedLeaveOneOut
+
+    labels = np.array(TARGETS)
+    drawn = [sorted(set(range(24)) - set(train) - set(test)) for train, test in
+             RebalancedLeaveOneOut().split(np.zeros((24, 1)), labels, seed=5)]
+    np.random.seed(123)
+    expected_next = np.random.random()
+    np.random.seed(123)
+    folds = cross_validation_folds(IDS, TARGETS, "rebalanced_loo", inner_val_size=4, seed=5)
+    assert np.random.random() == expected_next
+    assert [list(fold.dropped_ids) for fold in folds] == [[IDS[i] for i in d] for d in drawn]
+
+
+def test_rebalanced_loo_needs_two_patients_of_each_class():
+    with pytest.raises(ValueError, match="1 positive and 3 negative"):
+        cross_validation_folds(["a", "b", "c", "d"], [1, 0, 0, 0], "rebalanced_loo", 1, seed=0)

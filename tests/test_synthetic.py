@@ -1,5 +1,7 @@
 """Generated cohorts of the power study: cached while nothing they depend on changes."""
 
+import pytest
+
 from pipeline import artifacts
 from pipeline.preprocess import PreprocessSettings
 from pipeline.synthetic import DONE_FILE, composition, generated_cohort, preprocessed_dir
@@ -14,6 +16,7 @@ def test_the_study_balance_at_any_size():
     assert small.complete == 8 and small.none >= 1 and small.missing_sequence == 0
 
 
+@pytest.mark.slow
 def test_a_cohort_is_reused_until_its_seed_changes(tmp_path):
     folder = tmp_path / "cell"
     targets = generated_cohort(folder, 2.0, 6, seed=5, settings=SETTINGS)

@@ -7,7 +7,8 @@ import streamlit as st
 from dashboard import data, tables
 from dashboard.views.common import chart, missing
 from pipeline import figures, paths
-from pipeline.results import format_value, results_table
+from pipeline.formatting import format_value
+from pipeline.results import results_table
 
 
 def cohort_section() -> None:
@@ -38,7 +39,7 @@ def warnings_section(results: dict[str, dict | None]) -> None:
                if metrics and metrics.get("single_class")}
     if flagged:
         # Imported only when needed: pipeline.metrics loads SciPy and scikit-learn (~1.5 s).
-        from pipeline.results import describe_single_class
+        from pipeline.formatting import describe_single_class
 
         for name, metrics in flagged.items():
             st.error(describe_single_class(name, metrics), icon=":material/warning:")

@@ -1,4 +1,4 @@
-"""Checks ``prepare.crop_mm`` against the cohort before any work, from NIfTI headers alone."""
+"""Checks a crop size against the cohort before any work, from NIfTI headers alone."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import numpy as np
 
 from pipeline.ingest.labels import is_safe_id
 from pipeline.ingest.naming import REFERENCE, is_inside, sequence_name
-from pipeline.params import ParamsError
 
 
 def field_of_view_mm(path: Path) -> float | None:
@@ -39,15 +38,20 @@ def reference_files(data_root: Path) -> Iterator[Path]:
                 yield path
 
 
+class CropTooLarge(ValueError):
+    """The crop asked for is larger than every patient's field of view."""
+
+
 def check_crop_fits(data_root: Path, crop_mm: float) -> None:
     """Refuses a crop larger than every patient's field of view (it would be mostly padding).
 
     Raises:
-        ParamsError: naming ``prepare.crop_mm``, the size asked and the largest that fits.
+        CropTooLarge: with the size asked and the largest that fits; the caller names the
+            setting it came from.
     """
     sizes = [size for path in reference_files(data_root)
              if (size := field_of_view_mm(path)) is not None]
     if sizes and crop_mm > max(sizes):
-        raise ParamsError(f"prepare.crop_mm: {crop_mm:g} mm is larger than the field of view of "
-                          f"every patient's {REFERENCE} ({len(sizes)} read; the largest is "
-                          f"{max(sizes):.0f} mm along its shortest side); choose at most that")
+        raise CropTooLarge(f"{crop_mm:g} mm is larger than the field of view of every "
+                           f"patient's {REFERENCE} ({len(sizes)} read; the largest is "
+                           f"{max(sizes):.0f} mm along its shortest side); choose at most that")

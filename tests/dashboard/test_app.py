@@ -12,10 +12,12 @@ import torch
 
 from dashboard import data
 from pipeline import artifacts, experiments, paths
-from pipeline.results import format_value
+from pipeline.formatting import format_value
 from tests.dashboard.conftest import PAGES, open_page
 from tests.outputs_factory import write_fake_outputs
 from tests.test_experiments import EXP_SHOW
+
+pytestmark = pytest.mark.slow
 
 
 def _texts(elements) -> str:
@@ -176,7 +178,7 @@ def test_training_page_highlights_a_fold(in_outputs):
 
 
 def test_experiments_page_compares_two(in_outputs, monkeypatch):
-    monkeypatch.setattr(experiments, "run_exp_show", lambda: EXP_SHOW)
+    monkeypatch.setattr(experiments, "run_exp_show", lambda **_: EXP_SHOW)
     data.experiments.clear()
     app = open_page("views/experiments.py")
     assert app.dataframe[0].value["experiment"].tolist() == ["workspace", "main", "fast-lr"]
@@ -199,7 +201,7 @@ def _scored(exp_show: list, scores: dict[str, tuple[float, float]]) -> list:
 
 def test_experiments_page_says_the_best_of_k_is_optimistic(in_outputs, monkeypatch):
     scored = _scored(EXP_SHOW, {None: (0.6, 0.1), "main": (0.6, 0.1), "fast-lr": (0.7, 0.02)})
-    monkeypatch.setattr(experiments, "run_exp_show", lambda: scored)
+    monkeypatch.setattr(experiments, "run_exp_show", lambda **_: scored)
     data.experiments.clear()
     app = open_page("views/experiments.py")
     note = _texts(app.warning)
@@ -214,7 +216,7 @@ def test_experiments_page_with_one_run_has_no_selection_note(in_outputs, monkeyp
     scored = _scored(EXP_SHOW, {None: (0.6, 0.1), "main": (0.6, 0.1), "fast-lr": (0.6, 0.1)})
     for entry in scored[1]["experiments"][0]["revs"]:
         entry["data"]["params"]["params.yaml"]["data"]["lr"] = 0.0003
-    monkeypatch.setattr(experiments, "run_exp_show", lambda: scored)
+    monkeypatch.setattr(experiments, "run_exp_show", lambda **_: scored)
     data.experiments.clear()
     app = open_page("views/experiments.py")
     assert not app.warning
@@ -222,7 +224,7 @@ def test_experiments_page_with_one_run_has_no_selection_note(in_outputs, monkeyp
 
 
 def test_experiments_page_without_experiments_says_how(in_outputs, monkeypatch):
-    monkeypatch.setattr(experiments, "run_exp_show", lambda: None)
+    monkeypatch.setattr(experiments, "run_exp_show", lambda **_: None)
     data.experiments.clear()
     app = open_page("views/experiments.py")
     assert "dvc exp run" in _texts(app.info)
@@ -241,7 +243,7 @@ def test_missing_outputs_say_which_command_produces_them(tmp_path, monkeypatch, 
 
 def test_every_page_renders_without_outputs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(experiments, "run_exp_show", lambda: None)
+    monkeypatch.setattr(experiments, "run_exp_show", lambda **_: None)
     data.experiments.clear()
     for page in PAGES:
         open_page(page)

@@ -20,12 +20,12 @@ import numpy as np
 import pytest
 
 from pipeline import artifacts
-from pipeline.results import format_value
+from pipeline.formatting import format_value
 from tests.browser import chromium, needs_chromium
 from tests.dashboard.conftest import APP
 from tests.outputs_factory import write_fake_outputs
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.slow]
 
 VIEWER_FRAME = "iframe[title='niivue_component.niivue_viewer']"
 FIRST_PAGE_SECONDS = 3.0  # LOOCV numbers on screen after the request, on a warm server
@@ -174,8 +174,8 @@ def test_first_page_on_a_warm_server_within_3_s(browser, server, tmp_path):
     if seconds[0] > FIRST_PAGE_SECONDS and load > 1.0:
         pytest.skip(f"machine overloaded ({load:.1f} runnable per core): fastest "
                     f"{seconds[0]:.2f} s not held to {FIRST_PAGE_SECONDS} s")
-    # The fastest of three: a lone CI run measured a median of 3.07 s, with the test
-    # suite's own server and browser on the two cores; the median is printed above.
+    # The fastest of three: the suite's own server and browser share the two cores, so a
+    # single request can be slow for reasons of its own; all three are printed above.
     assert seconds[0] <= FIRST_PAGE_SECONDS
 
 

@@ -19,6 +19,7 @@ def test_target_layer_keeps_four_voxels_per_side(network, side, layer, shape):
     assert saliency.target_layer(network, torch.rand(4, side, side, side)) == (layer, shape)
 
 
+@pytest.mark.slow
 def test_grad_cam_map_lies_on_the_crop_grid(network):
     class Patient:  # the one method grad_cam uses of PreprocessedPatient
         def model_input(self):

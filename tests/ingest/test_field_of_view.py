@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.ingest.field_of_view import check_crop_fits, field_of_view_mm
-from pipeline.params import ParamsError
+from pipeline.ingest.field_of_view import CropTooLarge, check_crop_fits, field_of_view_mm
 from tests.nifti_factory import grid_affine, save, write_cohort, write_patient
 
 T1_FIELD_OF_VIEW = 72  # the factory's t1: 18 x 20 x 18 voxels of 4 mm
@@ -18,7 +17,7 @@ def test_a_crop_inside_the_field_of_view_passes(tmp_path):
 
 def test_a_crop_larger_than_every_field_of_view_names_the_key(tmp_path):
     root = write_cohort(tmp_path, {"A": "none", "B": "none"})
-    with pytest.raises(ParamsError, match=r"prepare.crop_mm: 100 mm .* largest is 72 mm"):
+    with pytest.raises(CropTooLarge, match=r"^100 mm .* largest is 72 mm"):
         check_crop_fits(root, 100)
 
 

@@ -9,6 +9,8 @@ from tests.browser import OFFLINE_FLAGS, chromium, needs_chromium
 from tests.outputs_factory import write_fake_outputs
 from tests.project_factory import REPO, run
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def plots_page(tmp_path_factory):

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,11 +18,15 @@ import pytest
 import yaml
 from plotly.offline import get_plotlyjs
 
-from pipeline import artifacts, narrative, paths, provenance
-from pipeline.results import TABLE_METRICS, format_interval, format_p_value, format_value
+from pipeline import artifacts, paths
+from report import narrative, provenance
+from pipeline.formatting import format_interval, format_p_value, format_value
+from pipeline.results import TABLE_METRICS
 from report import render as render_module
 from tests.outputs_factory import (write_experiment, write_fake_outputs, write_learning_curve,
                                    write_power)
+
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 SECTIONS = ["Summary", "Cohort", "Methods", "Training", "Results", "Is it better than chance?",
@@ -315,14 +320,32 @@ def test_distributional_bias_reports_the_prior_baseline_auc():
 def test_lock_hashes_and_params_come_from_dvc_lock():
     lock = {"stages": {"prepare": {
         "deps": [{"path": "data", "md5": "abc.dir", "nfiles": 5, "size": 10},
-                 {"path": "pipeline/prepare.py", "md5": "def"}],
+                 {"path": "pipeline/stages/prepare.py", "md5": "def"}],
         "params": {"params.yaml": {"prepare.crop_mm": 48, "seed": 42}},
         "outs": [{"path": "outputs/train/model.pt", "md5": "123", "size": 7}]}}}
     hashes = provenance.lock_hashes(lock)
     assert hashes["path"].tolist() == ["data", "outputs/train/model.pt"]
     assert hashes["md5"].tolist() == ["abc.dir", "123"]
-    drift = provenance.params_drift({"seed": 42, "prepare": {"crop_mm": 64}}, lock)
+    drift = provenance.params_drift({"seed": 42, "prepare": {"crop_mm": 64}}, lock, {"prepare.crop_mm"})
     assert drift == {"prepare.crop_mm": (64, 48)}
+
+
+def test_drift_is_what_dvc_status_finds_against_the_lock(tmp_path):
+    from tests.project_factory import run
+
+    (tmp_path / "params.yaml").write_text("lr: 0.001\ntrain:\n  patience: 3\n  seed: 1\n")
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"fit": {
+        "cmd": "echo done > out.txt", "params": ["lr", "train.patience"], "outs": ["out.txt"]}}}))
+    run(tmp_path, "git", "init", "-q")
+    run(tmp_path, sys.executable, "-m", "dvc", "init", "-q")
+    run(tmp_path, sys.executable, "-m", "dvc", "repro", "-q")
+    assert provenance.changed_params(tmp_path) == set()
+    (tmp_path / "params.yaml").write_text("lr: 0.003\ntrain:\n  patience: 3\n  seed: 2\n")
+    assert provenance.changed_params(tmp_path) == {"lr"}  # train.seed is no stage's param
+    lock = provenance.read_lock(tmp_path / "dvc.lock")
+    params = {"lr": 0.003, "train": {"patience": 3, "seed": 2}}
+    assert provenance.params_drift(params, lock, {"lr"}) == {"lr": (0.003, 0.001)}
+    assert provenance.changed_params(tmp_path / "nothing-here") is None
 
 
 def test_param_notes_read_the_comments_of_params_yaml():

@@ -7,9 +7,11 @@ and hash it shows is read from the run's own files rather than typed into the re
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import platform
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -27,6 +29,7 @@ PARAM_GROUPS = {
 }
 TOP_LEVEL_GROUP = "Training"
 EXPERIMENT_FILES = {"params.yaml", "dvc.lock"}  # what `dvc exp run -S ...` rewrites
+PARAMS_FILE = "params.yaml"  # as dvc status names it: the repository root's params file
 _PARAM_LINE = re.compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z_][\w-]*):[^#]*?(#\s*(?P<note>.*))?$")
 
 
@@ -129,13 +132,32 @@ def flatten(params: dict, prefix: str = "") -> dict:
     return flat
 
 
-def params_drift(params: dict, lock: dict | None) -> dict[str, tuple]:
-    """Keys whose value in ``params.yaml`` differs from the one the last DVC run used."""
-    if not lock:
+def changed_params(root: str | Path = ".") -> set[str] | None:
+    """The params whose value differs from the one ``dvc.lock`` recorded, by dotted key,
+    as ``dvc status`` finds them; None when DVC cannot answer (no repository, no DVC)."""
+    command = [sys.executable, "-m", "dvc", "status", "--json"]
+    try:
+        completed = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)
+        status = json.loads(completed.stdout) if completed.returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError):
+        return None
+    if not isinstance(status, dict):
+        return None
+    changed = set()
+    for entries in status.values():
+        for entry in entries:
+            if isinstance(entry, dict):
+                params = (entry.get("changed deps") or {}).get(PARAMS_FILE)
+                changed |= set(params) if isinstance(params, dict) else set()
+    return changed
+
+
+def params_drift(params: dict, lock: dict | None, changed: set[str] | None) -> dict[str, tuple]:
+    """Each changed key (``changed_params``) with its value now and in the last DVC run."""
+    if not lock or not changed:
         return {}
     current, used = flatten(params), flatten(locked_params(lock))
-    return {key: (current.get(key), value) for key, value in used.items()
-            if current.get(key) != value}
+    return {key: (current.get(key), used.get(key)) for key in sorted(changed)}
 
 
 def describe_params_drift(drift: dict[str, tuple]) -> str | None:

@@ -18,8 +18,9 @@ from pipeline import artifacts, paths
 from pipeline.fit import fit, load_examples, predict
 from pipeline.metrics import evaluate, roc_points
 from pipeline.network import save_network
-from pipeline.params import input_settings, load_params, train_settings
-from pipeline.results import describe_single_class, report_line
+from pipeline.params import load_params
+from pipeline.settings import input_settings, train_settings
+from pipeline.formatting import describe_single_class, report_line
 from pipeline.splits import holdout_fold
 
 
@@ -81,7 +82,7 @@ def main() -> None:
     artifacts.write_metrics(paths.HOLDOUT_METRICS, metrics["holdout"])
     artifacts.write_metrics(paths.RESUBSTITUTION_METRICS, metrics["resubstitution"])
     holdout = predictions[predictions["fold"] == "holdout"]
-    artifacts.write_csv(paths.PLOTS / "roc_holdout.csv", roc_points(holdout["target"], holdout["prob"]))
+    artifacts.write_roc_points(paths.ROC_HOLDOUT, roc_points(holdout["target"], holdout["prob"]))
     if result.best_val_loss is None:
         print(f"{settings.network}: trained {result.best_epoch + 1} epochs ({result.seconds:.0f} s)")
     else:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.results import format_interval, format_p_value, format_value, results_table
+from pipeline.formatting import format_interval, format_p_value, format_value
+from pipeline.results import results_table
 
 ALPHA = 0.05  # significance level the sentences use; stated wherever it is applied
 CLASS_NAMES = {1: "positive", 0: "negative"}
@@ -270,6 +271,6 @@ def radiomics_summary(radiomics: dict | None) -> str:
     """The radiomics baseline's AUC and its permutation test."""
     if radiomics is None:
         return "The radiomics baseline was not run."
-    return (f"The radiomics baseline (first-order intensity features inside the brainstem, "
-            f"logistic regression, same folds) reaches AUC {_rate(radiomics, 'auc')} and is "
-            f"{chance_verdict(radiomics)}")
+    return (f"The radiomics baseline (PyRadiomics first-order, shape and texture features "
+            f"inside the brainstem, a few of them chosen inside each fold, logistic regression, "
+            f"same folds) reaches AUC {_rate(radiomics, 'auc')} and is {chance_verdict(radiomics)}")

@@ -3,34 +3,20 @@
 ``prior`` predicts each fold's training prevalence. Under leave-one-out that prevalence
 moves against the held-out patient's class, so its AUC falls far below 0.5: the
 distributional bias that makes a prior-leaning model look worse than chance.
-``radiomics`` fits a standardised logistic regression on first-order brainstem intensity
-features inside each fold, and is checked with a label-permutation test.
+``radiomics`` fits a logistic regression on a few PyRadiomics features of the brainstem,
+selected inside each fold, and is checked with a label-permutation test.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from pipeline import artifacts, paths
 from pipeline.metrics import evaluate, mann_whitney_test, permutation_p_value, roc_points
 from pipeline.params import load_params
 from pipeline.radiomics import feature_table
-from pipeline.reference_models import MODELS, cross_validated_probabilities
-from pipeline.splits import cv_folds
-
-
-def permutation_aucs(features, targets: dict, params: dict, count: int, seed: int) -> list:
-    """Radiomics LOOCV AUC re-run ``count`` times with the labels shuffled."""
-    rng = np.random.default_rng(seed)
-    patient_ids = list(targets)
-    aucs = []
-    for _ in range(count):
-        shuffled = dict(zip(patient_ids, rng.permutation([targets[i] for i in patient_ids])))
-        folds = cv_folds(params, patient_ids, shuffled)
-        predictions = cross_validated_probabilities("radiomics", features, shuffled, folds)
-        aucs.append(evaluate(predictions["target"], predictions["prob"], bootstrap=0)["auc"])
-    return aucs
+from pipeline.reference_models import MODELS, cross_validated_probabilities, permutation_aucs
+from pipeline.settings import cv_folds
 
 
 def main() -> None:
@@ -49,7 +35,9 @@ def main() -> None:
         results[name] = {**evaluate(predictions["target"], predictions["prob"], evaluation["threshold"],
                                     evaluation["bootstrap"], params["seed"]),
                          **mann_whitney_test(predictions["target"], predictions["prob"])}
-    null = permutation_aucs(features, targets, params, evaluation["permutations"], params["seed"])
+    null = permutation_aucs("radiomics", features, targets,
+                            lambda shuffled: cv_folds(params, patient_ids, shuffled),
+                            evaluation["permutations"], params["seed"])
     radiomics = results["radiomics"]
     radiomics.update({
         "mann_whitney_p_value": radiomics["p_value"],
@@ -59,13 +47,10 @@ def main() -> None:
         "permutations": len(null)})
     artifacts.write_metrics(paths.BASELINE_METRICS, results)
     radiomics_predictions = frames[list(MODELS).index("radiomics")]
-    artifacts.write_csv(paths.PLOTS / "roc_radiomics.csv",
+    artifacts.write_roc_points(paths.ROC_RADIOMICS,
                         roc_points(radiomics_predictions["target"], radiomics_predictions["prob"]))
     artifacts.write_predictions(paths.BASELINE_PREDICTIONS, pd.concat(frames))
-    artifacts.write_csv(paths.BASELINE_PERMUTATIONS,
-                        pd.DataFrame({"permutation": range(len(null)), "auc": null}))
-    features.rename_axis("patient_id").reset_index().pipe(
-        lambda frame: artifacts.write_csv(paths.BASELINES / "radiomics_features.csv", frame))
+    artifacts.write_permutations(paths.BASELINE_PERMUTATIONS, null)
     for name, values in results.items():
         print(f"baseline {name}: AUC {values['auc']}, balanced accuracy "
               f"{values['balanced_accuracy']}, p={values['p_value']} ({values['test']})")

@@ -15,9 +15,10 @@ from pipeline import artifacts, paths
 from pipeline.executors import oversubscription, run_local, run_ray
 from pipeline.fold_cache import FoldJob, fold_jobs
 from pipeline.metrics import evaluate, mann_whitney_test, roc_points
-from pipeline.results import describe_single_class, report_line
-from pipeline.params import input_settings, load_params, train_settings
-from pipeline.splits import Fold, cv_folds
+from pipeline.formatting import describe_single_class, report_line
+from pipeline.params import load_params
+from pipeline.settings import cv_folds, input_settings, train_settings
+from pipeline.splits import Fold
 
 
 def build_jobs(params: dict, folds: list[Fold], targets: dict[str, int]) -> list[FoldJob]:
@@ -100,7 +101,7 @@ def main() -> None:
     if params["loocv"]["lr_grid"]:
         metrics["lr_selection"] = lr_selection(params["loocv"]["lr_grid"], index["lr"])
     artifacts.write_metrics(paths.LOOCV_METRICS, metrics)
-    artifacts.write_csv(paths.PLOTS / "roc_loocv.csv", roc_points(predictions["target"], predictions["prob"]))
+    artifacts.write_roc_points(paths.ROC_LOOCV, roc_points(predictions["target"], predictions["prob"]))
     print(f"{params['loocv']['scheme']} done in {time.perf_counter() - started:.0f} s")
     print(report_line("LOOCV", metrics) + f", AUC {metrics['auc']}, p={metrics['p_value']}")
     warning = describe_single_class("LOOCV", metrics)

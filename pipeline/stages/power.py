@@ -23,7 +23,8 @@ from pipeline.arms import (BLIND_ARMS, REFERENCE_ARMS, detection, fold_predictio
                            reference_predictions)
 from pipeline.executors import oversubscription, run_local, run_ray
 from pipeline.fold_cache import FoldJob, fold_jobs
-from pipeline.params import input_settings, load_params, train_settings
+from pipeline.params import load_params
+from pipeline.settings import input_settings, train_settings
 from pipeline.power_analysis import control_sentence, control_verdict, power_metrics
 from pipeline.preprocess import PreprocessSettings
 from pipeline.splits import cross_validation_folds, usable_folds
@@ -125,8 +126,8 @@ def network_rows(network: str, cells: list[Cell], targets: dict, folds: dict, pa
                  done_before: int, total: int) -> list[dict]:
     """``network`` trained through every cell's folds, a progress line per finished cell."""
     power = params["power"]
-    train = train_settings({**params, "model": {**params["model"], "network": network}},
-                           params["loocv"]["patience"], progress_bar=False)
+    train = train_settings(params, params["loocv"]["patience"], progress_bar=False,
+                           network=network)
     jobs = {cell: fold_jobs(folds[cell], train, input_settings(params), targets[cell],
                             preprocessed_dir(cohort_dir(cell)), paths.POWER_FOLDS,
                             params["loocv"]["threads"])

@@ -19,7 +19,8 @@ from pipeline.arms import detection, fold_predictions, reference_features, refer
 from pipeline.executors import run_local
 from pipeline.fold_cache import fold_jobs
 from pipeline.inverse_power_law import fit_curve, projections
-from pipeline.params import input_settings, load_params, train_settings
+from pipeline.params import load_params
+from pipeline.settings import input_settings, train_settings
 from pipeline.splits import Fold, cross_validation_folds, subsampled_fold, usable_folds
 
 
@@ -54,8 +55,8 @@ def arm_points(arm: str, params: dict, folds: list[Fold], targets: dict[str, int
 
 def network_predictions(network: str, params: dict, plan: list[Fold], targets) -> pd.DataFrame:
     """Held-out predictions of ``network`` trained on each subsampled fold (cached folds)."""
-    train = train_settings({**params, "model": {**params["model"], "network": network}},
-                           params["loocv"]["patience"], progress_bar=False)
+    train = train_settings(params, params["loocv"]["patience"], progress_bar=False,
+                           network=network)
     jobs_count = params["loocv"]["jobs"]
     jobs = fold_jobs(plan, train, input_settings(params), targets, paths.PREPROCESSED,
                      paths.LEARNING_CURVE_FOLDS, params["loocv"]["threads"])
