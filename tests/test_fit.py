@@ -118,6 +118,7 @@ def _run(root, *command) -> str:
     return subprocess.run(command, cwd=root, check=True, capture_output=True, text=True).stdout
 
 
+@pytest.mark.slow
 def test_inside_a_dvc_project_fit_writes_the_losses_and_touches_nothing_else(tmp_path,
                                                                              monkeypatch):
     # DVCLive can write a dvc.yaml, a report and a DVC experiment (git refs, staged files).
