@@ -24,9 +24,9 @@ HEADLINE_METRICS = {"accuracy", "sensitivity", "specificity", "balanced_accuracy
                     "p_value", "permutation_p_value"}
 
 
-def run_exp_show(timeout: float = 120, root: str | Path = ".") -> list | None:
-    """The parsed output of ``dvc exp show --json`` in ``root``, or None when DVC cannot answer."""
-    command = [sys.executable, "-m", "dvc", "exp", "show", "--json"]
+def run_dvc_json(*arguments: str, root: str | Path = ".", timeout: float = 120):
+    """The parsed JSON output of ``dvc <arguments>`` in ``root``, or None when DVC cannot answer."""
+    command = [sys.executable, "-m", "dvc", *arguments]
     try:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                                    cwd=root)
@@ -38,6 +38,11 @@ def run_exp_show(timeout: float = 120, root: str | Path = ".") -> list | None:
         return json.loads(completed.stdout)
     except json.JSONDecodeError:
         return None
+
+
+def run_exp_show(timeout: float = 120, root: str | Path = ".") -> list | None:
+    """The parsed output of ``dvc exp show --json`` in ``root``, or None when DVC cannot answer."""
+    return run_dvc_json("exp", "show", "--json", root=root, timeout=timeout)
 
 
 def _flatten(values: dict, prefix: str = "") -> dict:

@@ -7,15 +7,15 @@ and hash it shows is read from the run's own files rather than typed into the re
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import platform
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import yaml
+
+from pipeline.experiments import run_dvc_json
 
 # Human titles of the params groups, in the order a reader follows the pipeline.
 PARAM_GROUPS = {
@@ -135,12 +135,7 @@ def flatten(params: dict, prefix: str = "") -> dict:
 def changed_params(root: str | Path = ".") -> set[str] | None:
     """The params whose value differs from the one ``dvc.lock`` recorded, by dotted key,
     as ``dvc status`` finds them; None when DVC cannot answer (no repository, no DVC)."""
-    command = [sys.executable, "-m", "dvc", "status", "--json"]
-    try:
-        completed = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=120)
-        status = json.loads(completed.stdout) if completed.returncode == 0 else None
-    except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError):
-        return None
+    status = run_dvc_json("status", "--json", root=root)
     if not isinstance(status, dict):
         return None
     changed = set()
