@@ -1,10 +1,6 @@
-"""Benchmarks of the pipeline against its floors, on the machine at hand.
-
-``python -m bench`` (or ``make bench``) measures every figure beside the reference it is
-judged against, in the same run, and writes ``bench/results.json`` and
-``bench/RESULTS.md``. One module per measurement; each exposes ``measure(context)``
-returning a :class:`~bench.figure.Section`.
-"""
+"""Benchmarks of the pipeline against its floors, on the machine at hand: one script per
+figure (``python -m bench.NAME``), all of them with ``python -m bench`` (``make bench``),
+each writing its section of ``bench/RESULTS.md`` (``bench/common.py``)."""
 
 # First, as every pipeline entry point does: the pipeline sets torch's OpenMP wait policy,
 # which libgomp reads once, when torch loads. A bench module importing torch before it

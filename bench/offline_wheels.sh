@@ -9,7 +9,7 @@
 #   bash bench/offline_wheels.sh [DIR] [PYTHON_VERSION]      # default .whl 3.12
 #   # on the GPU machine, from the repository root:
 #   python3 -m pip install --no-index --no-deps --target /tmp/site .whl/*.whl
-#   PYTHONPATH=/tmp/site python3 -m bench --only study_loocv throughput memory
+#   PYTHONPATH=/tmp/site python3 -m bench --only gpu loop stages
 #
 # Checked with Python 3.12 and torch 2.11 with only the packages above installed: these
 # wheels were enough to import every stage and the bench, open DVCLive, and pass
@@ -17,7 +17,8 @@
 # stages of the radiomics arm (baselines, learning_curve, power) import PyRadiomics,
 # which PyPI has as source only: for those stages, `pip wheel --no-deps
 # pyradiomics-bhklab==3.1.4 PyWavelets pykwalify docopt six` where a C compiler is.
-# `python -m bench` never imports it.
+# `python -m bench.gpu`, `bench.loop` and `bench.stages` never import it; `bench.make_run`
+# runs the whole pipeline, so it does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-.whl}

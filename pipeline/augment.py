@@ -10,7 +10,7 @@ from pipeline.transforms.noise import RandomNoise
 # Ranges are moderate on purpose: the crop is small and the brainstem must stay in view.
 # copy=False: pipeline.data.augmented hands each draw a subject of its own, around a copy
 # of the volume, which costs a tenth of what TorchIO's deep copy of the subject did.
-_TRANSFORMS = {
+TRANSFORMS = {
     "affine": lambda p: tio.RandomAffine(scales=0.1, degrees=10, translation=3,
                                          label_interpolation="nearest", p=p, copy=False),
     "bias_field": lambda p: tio.RandomBiasField(coefficients=0.3, p=p, copy=False),
@@ -29,6 +29,6 @@ def augmentation(probabilities: dict[str, float]) -> tio.Compose | None:
     as a ``tio.LabelMap``: the affine moves it by nearest neighbour, and the intensity
     transforms leave it alone.
     """
-    transforms = [build(probabilities[name]) for name, build in _TRANSFORMS.items()
+    transforms = [build(probabilities[name]) for name, build in TRANSFORMS.items()
                   if probabilities.get(name, 0) > 0]
     return tio.Compose(transforms, copy=False) if transforms else None
