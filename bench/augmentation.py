@@ -21,8 +21,6 @@ from pipeline.augment import TRANSFORMS, augmentation
 from pipeline.data import LOADING_THREADS, augmented
 from pipeline.params import read_params
 
-STUDY_CROP = 64
-
 
 def transform_seconds(transform, image: torch.Tensor, mask_channels: int, min_run_time: float) -> float:
     """Median seconds of one draw of ``transform`` on ``image``, on the pipeline's loading threads."""
@@ -34,19 +32,17 @@ def transform_seconds(transform, image: torch.Tensor, mask_channels: int, min_ru
 
 def main(argv: list[str] | None = None) -> dict:
     parser = common.parser(__doc__.splitlines()[0])
-    parser.add_argument("--crops", type=int, nargs="+", help="crop sides (default: params' and 64)")
+    common.add_crops(parser)
     args = parser.parse_args(argv)
     params = read_params(args.params)
-    network, batch, lr = params["model"]["network"], params["train"]["batch_size"], params["lr"]
-    crops = args.crops or list(dict.fromkeys([params["prepare"]["crop_voxels"], STUDY_CROP]))
     channels = common.channels(params)
     masks = mask_channel_count(params["model"]["mask_channel"], params["prepare"]["one_hot_mask"])
     section = common.Section("augmentation", "Augmentation cost per volume", argv)
     run_time = 0.2 if args.quick else 1.0
     configured = augmentation(params["augment"])
-    for crop in crops:
+    for crop in common.crops(args, params):
         image = torch.rand(channels, crop, crop, crop, generator=torch.Generator().manual_seed(0))
-        step = step_seconds(channels, crop, batch, lr, network, run_time) / batch
+        step = step_seconds(params, crop, run_time) / params["train"]["batch_size"]
         transforms = {name: build(1.0) for name, build in TRANSFORMS.items()}
         if configured is not None:
             transforms["configured (params p)"] = configured

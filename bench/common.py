@@ -39,6 +39,7 @@ REPO = BENCH.parent
 SCRIPTS = ("loop", "flops", "augmentation", "stages", "loocv", "make_run", "gpu")
 GIB, MIB = 2**30, 2**20
 BUDGET_GIB = 4.0  # the default `make run` stays under this much memory
+STUDY_CROP = 64  # voxels a side at the study's scale (64 mm at 1 mm)
 # RESULTS.md from this line on is written by hand (earlier measurements, what they led
 # to) and kept as it is when a script rewrites its section above.
 HISTORY = "## History"
@@ -98,6 +99,16 @@ def parser(description: str) -> argparse.ArgumentParser:
     found.add_argument("--output", type=Path, default=BENCH,
                        help="where results.json and RESULTS.md are (default: bench/)")
     return found
+
+
+def add_crops(found: argparse.ArgumentParser) -> None:
+    found.add_argument("--crops", type=int, nargs="+",
+                       help=f"crop sides in voxels (default: params' and {STUDY_CROP})")
+
+
+def crops(args: argparse.Namespace, params: dict) -> list[int]:
+    """The crops asked for, or the params' and the study's."""
+    return args.crops or list(dict.fromkeys([params["prepare"]["crop_voxels"], STUDY_CROP]))
 
 
 # --- scratch projects --------------------------------------------------------------------

@@ -21,8 +21,6 @@ from bench.loop import step_seconds
 from pipeline.network import build_network
 from pipeline.params import read_params
 
-STUDY_CROP = 64
-
 
 def counted_flops(channels: int, crop: int, network: str) -> dict[str, int]:
     """Forward and forward+backward FLOPs of one training volume at ``crop``^3, counted on
@@ -54,20 +52,19 @@ def matmul_flops_per_second(min_run_time: float) -> tuple[str, float]:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = common.parser(__doc__.splitlines()[0])
-    parser.add_argument("--crops", type=int, nargs="+", help="crop sides (default: params' and 64)")
+    common.add_crops(parser)
     args = parser.parse_args(argv)
     params = read_params(args.params)
-    network, batch, lr = params["model"]["network"], params["train"]["batch_size"], params["lr"]
-    crops = args.crops or list(dict.fromkeys([params["prepare"]["crop_voxels"], STUDY_CROP]))
+    network, batch = params["model"]["network"], params["train"]["batch_size"]
     section = common.Section("flops", f"{network} FLOPs against a large matrix product", argv)
     run_time = 0.3 if args.quick else 1.5
     matmul_name, matmul = matmul_flops_per_second(run_time)
     section.add(common.Row(matmul_name, matmul / 1e9, "GFLOP/s",
                            note="the practical ceiling of a tuned kernel under the current load"))
     channels = common.channels(params)
-    for crop in crops:
+    for crop in common.crops(args, params):
         counted = counted_flops(channels, crop, network)
-        seconds = step_seconds(channels, crop, batch, lr, network, run_time)
+        seconds = step_seconds(params, crop, run_time)
         achieved = counted["training"] * batch / seconds
         section.add(
             common.Row(f"FLOPs per volume, forward+backward, {crop}^3", counted["training"] / 1e9,

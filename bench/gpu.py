@@ -71,7 +71,8 @@ class GpuMonitor:
 
 
 def study_overrides(epochs: int, jobs: int, workers: int) -> dict:
-    return {"recipe": "study", "prepare": {"crop_mm": 64, "crop_voxels": 64},
+    crop = common.STUDY_CROP  # at 1 mm: the crop's side in mm is its side in voxels
+    return {"recipe": "study", "prepare": {"crop_mm": crop, "crop_voxels": crop},
             "train": {"max_epochs": epochs, "num_workers": workers},
             "loocv": {"jobs": jobs, "executor": "local"}}
 

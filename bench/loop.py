@@ -76,12 +76,15 @@ class BareLoop:
                    settings.batch_size, settings.lr, settings.network, settings.seed)
 
 
-def step_seconds(channels: int, crop: int, batch_size: int, lr: float, network: str,
-                 min_run_time: float = 1.0) -> float:
-    """Median seconds of one bare training step on random volumes (the cost does not depend
-    on the values), after two warm-up steps (a fresh network's first is several times slower)."""
-    images = torch.rand(batch_size, channels, crop, crop, crop, generator=torch.Generator().manual_seed(0))
-    loop = BareLoop(images, torch.arange(batch_size) % 2, batch_size, lr, network)
+def step_seconds(params: dict, crop: int, min_run_time: float = 1.0) -> float:
+    """Median seconds of one bare training step of the params' network and batch at
+    ``crop``^3, on random volumes (the cost does not depend on the values), after two
+    warm-up steps (a fresh network's first is several times slower)."""
+    batch_size = params["train"]["batch_size"]
+    images = torch.rand(batch_size, common.channels(params), crop, crop, crop,
+                        generator=torch.Generator().manual_seed(0))
+    loop = BareLoop(images, torch.arange(batch_size) % 2, batch_size, params["lr"],
+                    params["model"]["network"])
     index = torch.arange(batch_size)
     for _ in range(2):
         loop.step(index)

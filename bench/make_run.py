@@ -63,9 +63,7 @@ def main(argv: list[str] | None = None) -> dict:
         params = read_params(root / paths.PARAMS)
         usable = len(artifacts.cohort(root / paths.MANIFEST)[0])
     total = written.seconds + first.seconds
-    per_volume = step_seconds(common.channels(params), params["prepare"]["crop_voxels"],
-                              params["train"]["batch_size"], params["lr"],
-                              params["model"]["network"]) / params["train"]["batch_size"]
+    per_volume = step_seconds(params, params["prepare"]["crop_voxels"]) / params["train"]["batch_size"]
     volumes = training_volumes(params, usable) * params["train"]["max_epochs"]
     floor = volumes * per_volume
     loocv_first = stage_seconds(first.output, rf"^{params['loocv']['scheme']} done in (\d+) s")

@@ -22,7 +22,7 @@ from bench import common
 from pipeline import artifacts, paths
 from pipeline.params import read_params
 
-STUDY_CROP, FLAT = 64, 1.10
+FLAT = 1.10
 
 
 def reading_seconds(cohort: Path) -> float:
@@ -39,12 +39,12 @@ def usable(root: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> dict:
     parser = common.parser(__doc__.splitlines()[0])
-    parser.add_argument("--crops", type=int, nargs="+", help="crop sides (default: params' and 64)")
+    common.add_crops(parser)
     parser.add_argument("--sizes", type=int, nargs="+", default=[8, 16],
                         help="smaller cohorts for prepare's growth, in usable patients (default 8 16)")
     args = parser.parse_args(argv)
     params = read_params(args.params)
-    crops = args.crops or list(dict.fromkeys([params["prepare"]["crop_voxels"], STUDY_CROP]))
+    crops = common.crops(args, params)
     budget = f"the {common.BUDGET_GIB:g} GiB budget of make run"
     section = common.Section("stages", "prepare and train: time and peak memory", argv)
     with common.scratch() as folder:
