@@ -25,15 +25,20 @@ TARGET_SECONDS, CACHED = 600, "no stage re-run"
 
 def training_volumes(params: dict, usable: int) -> int:
     """Volumes one epoch of every model of ``dvc repro`` trains on: the hold-out model and
-    each LOOCV fold (under early stopping, less their validation patients)."""
+    each LOOCV fold's. Early stopping holds the validation patients out of training; a
+    nested learning-rate grid trains each rate without the inner patients, then under the
+    fixed rule the winner again on all of them."""
     train, loocv = params["train"], params["loocv"]
-    early = train["stopping"] == "early"
+    early, grid, inner = train["stopping"] == "early", loocv["lr_grid"], loocv["inner_val_size"]
     holdout = usable - train["holdout_size"] - (train["validation_size"] if early else 0)
-    per_fold = usable - 1 - (loocv["inner_val_size"] if early else 0)
-    folds = usable if loocv["scheme"] != "kfold" else loocv["folds"]
-    if loocv["scheme"] == "kfold":
-        per_fold = usable - usable // folds - (loocv["inner_val_size"] if early else 0)
-    return holdout + folds * per_fold * max(1, len(loocv["lr_grid"]))
+    folds = loocv["folds"] if loocv["scheme"] == "kfold" else usable
+    fold_train = {"loo": usable - 1, "rebalanced_loo": usable - 2,
+                  "kfold": usable - usable // folds}[loocv["scheme"]]
+    if grid:
+        per_fold = len(grid) * (fold_train - inner) + (0 if early else fold_train)
+    else:
+        per_fold = fold_train - inner if early else fold_train
+    return holdout + folds * per_fold
 
 
 def stage_seconds(output: str, pattern: str) -> float | None:
@@ -65,6 +70,7 @@ def main(argv: list[str] | None = None) -> dict:
     total = written.seconds + first.seconds
     per_volume = step_seconds(params, params["prepare"]["crop_voxels"]) / params["train"]["batch_size"]
     volumes = training_volumes(params, usable) * params["train"]["max_epochs"]
+    early = params["train"]["stopping"] == "early"
     floor = volumes * per_volume
     loocv_first = stage_seconds(first.output, rf"^{params['loocv']['scheme']} done in (\d+) s")
     forced_cached = re.search(r"\((\d+) cached, (\d+) to train", forced.output)
@@ -75,7 +81,8 @@ def main(argv: list[str] | None = None) -> dict:
                    target=f"<= {TARGET_SECONDS // 60} min", holds=total <= TARGET_SECONDS,
                    note=f"cohort {written.seconds:.0f} s; floor: {volumes:,} volume-epochs at "
                         f"{per_volume * 1e3:.1f} ms ({usable} usable patients, "
-                        f"{params['train']['max_epochs']} epochs per model)"),
+                        f"{params['train']['max_epochs']} epochs per model"
+                        + (", an upper bound under early stopping)" if early else ")")),
         common.Row("make run peak memory", first.peak_bytes / common.GIB, "GiB",
                    f"the {common.BUDGET_GIB:g} GiB budget", common.BUDGET_GIB,
                    target=f"< {common.BUDGET_GIB:g} GiB",

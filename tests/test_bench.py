@@ -130,7 +130,11 @@ def test_the_floor_of_make_run_counts_every_model_it_trains():
     early = common.merged(params, {"train": {"stopping": "early"}})
     assert make_run.training_volumes(early, 24) == 15 + 24 * 19
     nested = common.merged(params, {"loocv": {"lr_grid": [1e-3, 3e-3]}})
-    assert make_run.training_volumes(nested, 24) == 19 + 2 * 24 * 23
+    assert make_run.training_volumes(nested, 24) == 19 + 24 * (2 * 19 + 23)  # then the winner
+    nested_early = common.merged(early, {"loocv": {"lr_grid": [1e-3, 3e-3]}})
+    assert make_run.training_volumes(nested_early, 24) == 15 + 24 * 2 * 19  # the winner kept
+    rebalanced = common.merged(params, {"loocv": {"scheme": "rebalanced_loo"}})
+    assert make_run.training_volumes(rebalanced, 24) == 19 + 24 * 22
     kfold = common.merged(params, {"loocv": {"scheme": "kfold", "folds": 4}})
     assert make_run.training_volumes(kfold, 24) == 19 + 4 * 18
 
