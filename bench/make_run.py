@@ -16,6 +16,7 @@ import shutil
 import sys
 
 from bench import common
+from bench.loocv import trained_folds
 from bench.loop import step_seconds
 from pipeline import artifacts, paths
 from pipeline.params import read_params
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> dict:
     early = params["train"]["stopping"] == "early"
     floor = volumes * per_volume
     loocv_first = stage_seconds(first.output, rf"^{params['loocv']['scheme']} done in (\d+) s")
-    forced_cached = re.search(r"\((\d+) cached, (\d+) to train", forced.output)
+    forced_cached, forced_trained = trained_folds(forced.output)
     reran = "Running stage" in again.output
     section.add(
         common.Row("make run (cohort written, dvc repro), wall", total, "s",
@@ -95,9 +96,8 @@ def main(argv: list[str] | None = None) -> dict:
                    target="prepare not among them", holds="prepare" not in stale),
         common.Row("forced LOOCV re-run (dvc repro -f -s loocv)", forced.seconds, "s",
                    "the LOOCV stage of make run", loocv_first, target="no fold retrained",
-                   holds=forced_cached is not None and forced_cached[2] == "0",
-                   note=f"{forced_cached[1]} folds cached, {forced_cached[2]} trained"
-                   if forced_cached else "the stage did not say"))
+                   holds=forced_trained == 0,
+                   note=f"{forced_cached} folds cached, {forced_trained} trained"))
     section.details.update(cohort_seconds=written.seconds, repro_seconds=first.seconds,
                            floor_seconds=floor, stale=stale)
     return section.save(args.output)
