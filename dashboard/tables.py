@@ -58,6 +58,13 @@ def excluded_patients(manifest: pd.DataFrame) -> pd.DataFrame:
     return manifest.loc[~manifest["included"], ["patient_id", "infiltration", "reason"]]
 
 
+def confusion_table(metrics: dict) -> pd.DataFrame:
+    """A metrics object's 2x2 counts: rows the truth, columns the prediction."""
+    return pd.DataFrame([[metrics["tn"], metrics["fp"]], [metrics["fn"], metrics["tp"]]],
+                        index=["truth negative", "truth positive"],
+                        columns=["predicted negative", "predicted positive"])
+
+
 def roc_inputs(loocv: pd.DataFrame | None, train: pd.DataFrame | None,
                baselines: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
     """Predictions per evaluation, named as in ``pipeline.results``, for ``roc_figure``."""

@@ -12,11 +12,13 @@ import pytest
 import torch
 import yaml
 
-from bench import common, flops, gpu, loocv, loop, make_run, stages
+from bench import common, dashboard, flops, gpu, loocv, loop, make_run, stages
 from pipeline.data import Example
 from pipeline.params import read_params
 from pipeline.settings import TrainSettings
+from tests.browser import needs_chromium
 from tests.nifti_factory import write_cohort
+from tests.outputs_factory import write_fake_outputs
 from tests.project_factory import LABELS, REPO, small_params
 
 slow = pytest.mark.slow
@@ -193,6 +195,24 @@ def test_the_make_run_script_runs_dvc_repro_and_sees_what_is_cached(tmp_path, ti
     forced = figures["forced LOOCV re-run (dvc repro -f -s loocv)"]
     assert forced["holds"] and forced["note"] == "2 folds cached, 0 trained"
     assert figures["make run (cohort written, dvc repro), wall"]["reference_value"] > 0
+
+
+def test_the_dashboard_figure_is_pending_before_the_pipeline_has_run(tmp_path):
+    results = dashboard.main(["--root", str(tmp_path), "--output", str(tmp_path / "bench")])
+    (row,) = rows(results, "dashboard").values()
+    assert row["value"] is None and row["holds"] is None and row["target"] == "<= 3 s"
+    assert row["note"].startswith("pending")
+
+
+@slow
+@needs_chromium
+def test_the_dashboard_script_times_the_first_page_in_chromium(tmp_path):
+    write_fake_outputs(tmp_path)
+    results = dashboard.main(["--root", str(tmp_path), "--loads", "2", "--output", str(tmp_path / "bench")])
+    row = rows(results, "dashboard")[dashboard.FIGURE]
+    seconds = results["sections"]["dashboard"]["details"]["seconds"]
+    assert len(seconds) == 2 and row["value"] == pytest.approx(sum(seconds) / 2)
+    assert row["holds"] == (row["value"] <= 3) and "10 included patients" in row["note"]
 
 
 @slow

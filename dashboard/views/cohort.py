@@ -62,41 +62,65 @@ def headline_section(results: dict[str, dict | None]) -> None:
         st.caption("Values with 95% intervals. Resubstitution scores the patients the model "
                    "was trained on: it is optimistic and is not an estimate of performance.")
         st.table(table.set_index("evaluation"))
+    if data.stamp(paths.BASELINE_METRICS) is None:
+        missing("Baseline metrics", paths.BASELINE_METRICS)
 
 
-def confusion_section(results: dict[str, dict | None]) -> None:
-    """Confusion matrices of every evaluation produced, three per row."""
+def confusion_tables(results: dict[str, dict | None]) -> None:
+    """The 2x2 counts of every evaluation produced, three per row."""
     produced = {name: metrics for name, metrics in results.items() if metrics is not None}
     if not produced:
+        st.info("No evaluation produced yet: run `dvc repro`.", icon=":material/hourglass_empty:")
         return
-    st.subheader("Confusion matrices")
     names = list(produced)
     for start in range(0, len(names), 3):
         for column, name in zip(st.columns(3), names[start:start + 3]):
-            with column:
-                chart(figures.confusion_matrix_figure(produced[name], name), key=f"confusion-{name}",
-                      toolbar=False)
+            column.markdown(f"**{name}**")
+            column.table(tables.confusion_table(produced[name]))
 
 
-def curves_section(results: dict[str, dict | None]) -> None:
-    """ROC curves, LOOCV's per-patient probabilities and the permutation null."""
-    st.subheader("Curves and probabilities")
+def roc_curves(_results: dict[str, dict | None]) -> None:
     curves = tables.roc_inputs(data.loocv_predictions(), data.train_predictions(),
                                data.baseline_predictions())
     if curves:
         chart(figures.roc_figure(curves), key="roc")
+    else:
+        missing("LOOCV predictions", paths.LOOCV_PREDICTIONS)
+
+
+def loocv_probabilities(results: dict[str, dict | None]) -> None:
     loocv = data.loocv_predictions()
-    if loocv is not None:
-        threshold = (results.get("LOOCV") or {}).get("threshold", 0.5)
-        chart(figures.probability_figure(loocv, threshold).update_layout(
-            title="LOOCV: held-out probability per patient (x: wrong)"), key="probabilities")
+    if loocv is None:
+        missing("LOOCV predictions", paths.LOOCV_PREDICTIONS)
+        return
+    threshold = (results.get("LOOCV") or {}).get("threshold", 0.5)
+    chart(figures.probability_figure(loocv, threshold).update_layout(
+        title="LOOCV: held-out probability per patient (x: wrong)"), key="probabilities")
+
+
+def permutation_null(results: dict[str, dict | None]) -> None:
     null = data.permutations()
     if null is None:
         missing("Baselines and permutation test", paths.BASELINE_PERMUTATIONS)
-    else:
-        observed = (results.get("Baseline: radiomics") or {}).get("auc")
-        chart(figures.permutation_figure(null["auc"], observed).update_layout(
-            title="Radiomics baseline: AUC against shuffled labels"), key="permutations")
+        return
+    observed = (results.get("Baseline: radiomics") or {}).get("auc")
+    chart(figures.permutation_figure(null["auc"], observed).update_layout(
+        title="Radiomics baseline: AUC against shuffled labels"), key="permutations")
+
+
+def views_section(results: dict[str, dict | None]) -> None:
+    """Confusion matrices as tables; each chart built only while its tab is open.
+
+    The first page holds no chart because loading Plotly and drawing charts delays the
+    LOOCV numbers above them (``bench.dashboard``); the tabs rerun the page on change.
+    """
+    st.subheader("Confusion matrices and curves")
+    views = {"Confusion matrices": confusion_tables, "ROC curves": roc_curves,
+             "LOOCV probabilities": loocv_probabilities, "Permutation null": permutation_null}
+    for tab, show in zip(st.tabs(list(views), key="cohort_view", on_change="rerun"), views.values()):
+        if tab.open:
+            with tab:
+                show(results)
 
 
 st.title("Cohort and results")
@@ -104,5 +128,4 @@ cohort_section()
 all_results = data.results()
 warnings_section(all_results)
 headline_section(all_results)
-confusion_section(all_results)
-curves_section(all_results)
+views_section(all_results)

@@ -18,6 +18,6 @@ def missing(what: str, path: Path) -> None:
             icon=":material/hourglass_empty:")
 
 
-def chart(figure, key: str | None = None, toolbar: bool = True) -> None:
-    """A Plotly figure across the page width, with or without Plotly's toolbar."""
-    st.plotly_chart(figure, width="stretch", key=key, config={"displayModeBar": toolbar})
+def chart(figure, key: str | None = None) -> None:
+    """A Plotly figure across the page width."""
+    st.plotly_chart(figure, width="stretch", key=key)

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.browser import APP
 from tests.outputs_factory import write_fake_outputs
 
-APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 PAGES = ["views/cohort.py", "views/patients.py", "views/training.py", "views/experiments.py"]
 
 

@@ -34,7 +34,22 @@ def test_cohort_page_shows_loocv_metrics_and_exclusions(in_outputs):
     assert "missing:t2" in excluded.loc["GBM-090", "reason"]
     results = app.table[1].value
     assert "Resubstitution (optimistic)" in results.index
-    assert len(app.get("plotly_chart")) >= 5  # confusion matrices, ROC, probabilities, null
+    loocv_counts = app.table[2].value  # the first confusion matrix
+    assert loocv_counts.loc["truth positive", "predicted negative"] == loocv["fn"]
+    assert loocv_counts.loc["truth negative", "predicted positive"] == loocv["fp"]
+    assert not app.get("plotly_chart")  # the first page draws no chart
+
+
+@pytest.mark.parametrize("view, title", [("ROC curves", "ROC curves"),
+                                         ("LOOCV probabilities", "held-out probability"),
+                                         ("Permutation null", "AUC against shuffled labels")])
+def test_cohort_page_draws_one_chart_per_open_tab(in_outputs, view, title):
+    app = open_page()
+    app.session_state["cohort_view"] = view
+    app.run()
+    (chart,) = app.get("plotly_chart")
+    assert title in chart.proto.spec
+    assert len(app.table) == 2  # the confusion matrices are not built behind another tab
 
 
 def test_cohort_page_warns_when_loocv_predicted_one_class(tmp_path, monkeypatch):

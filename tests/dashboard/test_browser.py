@@ -1,19 +1,16 @@
 """The dashboard served by `streamlit run` and rendered by headless Chromium.
 
 Checks that patient ids and LOOCV metric values reach a real browser, that the first page
-loads nothing of the volume viewer, that the Patients page draws a patient in NiiVue (a
-WebGL canvas whose pixels vary), and saves screenshots (to the test's folder and, if set,
-to ``$SCREENSHOT_DIR``). Prints the first page's timings.
+draws no chart and loads nothing of the volume viewer, that a chart's tab draws it, that
+the Patients page draws a patient in NiiVue (a WebGL canvas whose pixels vary), and saves
+screenshots (to the test's folder and, if set, to ``$SCREENSHOT_DIR``). Prints the first
+page's timings (``bench.dashboard`` measures them on a real project's outputs).
 """
 
 import io
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -21,33 +18,14 @@ import pytest
 
 from pipeline import artifacts
 from pipeline.formatting import format_value
-from tests.browser import chromium, needs_chromium
-from tests.dashboard.conftest import APP
+from tests.browser import (APP, chromium, first_page_seconds, needs_chromium, streamlit_server,
+                           wait_for_text, wait_until_healthy)
 from tests.outputs_factory import write_fake_outputs
 
 pytestmark = [needs_chromium, pytest.mark.slow]
 
 VIEWER_FRAME = "iframe[title='niivue_component.niivue_viewer']"
 FIRST_PAGE_SECONDS = 3.0  # LOOCV numbers on screen after the request, on a warm server
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "streamlit exited early"
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError("streamlit did not come up")
 
 
 @pytest.fixture
@@ -58,37 +36,12 @@ def browser():
 
 @pytest.fixture
 def server(tmp_path):
-    """`streamlit run dashboard/app.py` on a free loopback port, from a fake repository root.
-
-    The repository's ``.streamlit/config.toml`` is copied there: Streamlit reads it from
-    the working directory.
-    """
+    """The app served from a fake repository root; the repository's ``.streamlit/config.toml``
+    is copied there, since Streamlit reads it from the working directory."""
     write_fake_outputs(tmp_path)
     shutil.copytree(APP.parents[1] / ".streamlit", tmp_path / ".streamlit")
-    port = _free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true",
-               "--browser.gatherUsageStats", "false"]
-    started = time.monotonic()
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    try:
-        yield f"http://127.0.0.1:{port}", started, process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_for_text(driver, texts: list[str], timeout: float = 60) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    WebDriverWait(driver, timeout, poll_frequency=0.05).until(
-        lambda d: all(text in d.find_element(By.TAG_NAME, "body").text for text in texts))
+    with streamlit_server(tmp_path) as served:
+        yield served
 
 
 def _wait_for_charts(driver, count: int, timeout: float = 60) -> None:
@@ -137,25 +90,30 @@ def _canvas_pixels(driver, timeout: float = 240) -> np.ndarray:
         driver.switch_to.default_content()
 
 
-def _first_page(browser, url: str, expected: list[str]) -> float:
-    """Seconds from requesting the first page to its LOOCV numbers on screen."""
-    requested = time.monotonic()
-    browser.get(url)
-    _wait_for_text(browser, expected)
-    return time.monotonic() - requested
+def _open_tab(driver, label: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    (tab,) = [tab for tab in driver.find_elements(By.CSS_SELECTOR, "[role='tab']")
+              if tab.text == label]
+    tab.click()
 
 
-def test_first_page_shows_results_and_loads_no_viewer(browser, server, tmp_path):
+def test_first_page_shows_results_and_loads_no_chart_or_viewer(browser, server, tmp_path):
     url, started, process = server
     loocv = artifacts.read_metrics(tmp_path / "metrics" / "loocv.json")
-    _wait_until_healthy(url, process)
+    wait_until_healthy(url, process)
     browser.get(url)
-    _wait_for_text(browser, ["LOOCV accuracy", format_value(loocv["accuracy"]), "GBM-090"])
+    wait_for_text(browser, ["LOOCV accuracy", format_value(loocv["accuracy"]), "GBM-090",
+                             "predicted positive"])
     cold = time.monotonic() - started
-    _wait_for_charts(browser, 8)  # 5 confusion matrices, ROC, probabilities, permutation null
     _screenshot(browser, tmp_path, "dashboard-cohort.png")
+    assert not browser.find_elements("css selector", ".js-plotly-plot")
     assert not [name for name in _loaded_resources(browser) if "niivue" in name]
-    print(f"\nfirst page: LOOCV numbers {cold:.2f} s after `streamlit run`, all charts "
+    _open_tab(browser, "ROC curves")
+    _wait_for_charts(browser, 1)
+    wait_for_text(browser, ["ROC curves", "LOOCV (AUC"])
+    _screenshot(browser, tmp_path, "dashboard-roc.png")
+    print(f"\nfirst page: LOOCV numbers {cold:.2f} s after `streamlit run`, ROC curves "
           f"{time.monotonic() - started:.2f} s")
 
 
@@ -163,10 +121,10 @@ def test_first_page_on_a_warm_server_within_3_s(browser, server, tmp_path):
     url, _, process = server
     loocv = artifacts.read_metrics(tmp_path / "metrics" / "loocv.json")
     expected = ["LOOCV accuracy", format_value(loocv["accuracy"])]
-    _wait_until_healthy(url, process)
-    _first_page(browser, url, expected)  # warms the server's caches and the browser's
+    wait_until_healthy(url, process)
+    first_page_seconds(browser, url, expected)  # warms the server's caches and the browser's
     browser.get("about:blank")
-    seconds = sorted(_first_page(browser, url, expected) for _ in range(3))
+    seconds = sorted(first_page_seconds(browser, url, expected) for _ in range(3))
     load = os.getloadavg()[0] / (os.cpu_count() or 1)
     print(f"\nfirst page on a warm server: LOOCV numbers "
           f"{', '.join(f'{s:.2f}' for s in seconds)} s after the request "
@@ -181,10 +139,10 @@ def test_first_page_on_a_warm_server_within_3_s(browser, server, tmp_path):
 
 def test_patients_page_draws_a_patient_in_niivue(browser, server, tmp_path):
     url, _, process = server
-    _wait_until_healthy(url, process)
+    wait_until_healthy(url, process)
     requested = time.monotonic()
     browser.get(f"{url}/patients")
-    _wait_for_text(browser, ["GBM-001", "Brainstem mask"], timeout=240)  # slow when loaded
+    wait_for_text(browser, ["GBM-001", "Brainstem mask"], timeout=240)  # slow when loaded
     pixels = _canvas_pixels(browser)
     drawn = time.monotonic() - requested
     time.sleep(0.5)  # the 3D pane renders last
