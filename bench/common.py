@@ -65,9 +65,17 @@ class Row:
             self.ratio = self.value / self.reference_value
 
 
-def pending(figure: str, unit: str, target: str = "") -> Row:
-    """A GPU figure on a machine without one: its target stays open."""
-    return Row(figure, None, unit, target=target, note="pending: no GPU in this run")
+def pending(figure: str, unit: str, target: str = "", why: str = "no GPU in this run") -> Row:
+    """A figure this run could not take (a GPU figure on a machine without one): its target
+    stays open."""
+    return Row(figure, None, unit, target=target, note=f"pending: {why}")
+
+
+def peak_row(figure: str, peak_bytes: int, judged: bool = True, note: str = "") -> Row:
+    """A peak of resident memory against the budget of ``make run`` (a target only if ``judged``)."""
+    peak = peak_bytes / GIB
+    return Row(figure, peak, "GiB", f"the {BUDGET_GIB:g} GiB budget of make run", BUDGET_GIB,
+               target=f"< {BUDGET_GIB:g} GiB" if judged else "", holds=peak < BUDGET_GIB, note=note)
 
 
 def gpu_available() -> bool:
@@ -177,11 +185,9 @@ def make_project(root: Path, data: Path | None, params_file: Path, overrides: di
         else:
             shutil.copy(REPO / name, root / name)
     write_params(root, merged(read_params(params_file, recipe=False), overrides or {}))
-    if data is None:
-        pass
-    elif patients is None:
+    if data is not None and patients is None:
         shutil.copytree(data, root / paths.DATA)  # a copy: ingest refuses links out of data/
-    else:
+    elif data is not None:
         for patient in patients:
             shutil.copytree(data / patient, root / paths.DATA / patient)
         lines = (data / "labels.csv").read_text(encoding="utf-8").splitlines()

@@ -46,11 +46,9 @@ def main(argv: list[str] | None = None) -> dict:
     target = f"<= {TARGET_SECONDS:g} s"
     root = args.root.resolve()
     if not browser.chromium_available():
-        section.add(common.Row(FIGURE, None, "s", target=target,
-                               note="pending: needs Debian's chromium and chromium-driver"))
+        section.add(common.pending(FIGURE, "s", target, "needs Debian's chromium and chromium-driver"))
     elif not (root / paths.LOOCV_METRICS).is_file():
-        section.add(common.Row(FIGURE, None, "s", target=target,
-                               note=f"pending: no {paths.LOOCV_METRICS} in {root}: run `make run`"))
+        section.add(common.pending(FIGURE, "s", target, f"no {paths.LOOCV_METRICS} in {root}: run `make run`"))
     else:
         seconds = load_seconds(root, 2 if args.quick else args.loads)
         median = statistics.median(seconds)
