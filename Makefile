@@ -8,11 +8,14 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 install: $(STAMP)
 
-# Re-installs only when requirements.txt changes, so `make install` is idempotent and cheap.
-$(STAMP): requirements.txt
+# Re-installs only when the requirements change, so `make install` is idempotent and cheap.
+# The project itself is installed editable: `pipeline`, `dashboard` and `report` import from
+# this checkout wherever a command runs.
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -r requirements.txt
+	$(PYTHON) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 # The built-in cohort is generated only when data/ is absent: a user's own cohort is never touched.

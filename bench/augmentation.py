@@ -1,8 +1,8 @@
-"""What each augmentation of ``pipeline/augment.py`` costs per volume, forced on (p=1),
+"""What each augmentation of ``pipeline/training/augmentation.py`` costs per volume, forced on (p=1),
 against a bare training step's cost per volume at the same crop: the ratio reads as
 "share of a training step".
 
-Each transform runs as ``VolumeDataset`` runs it (``pipeline.data.augmented``, on the
+Each transform runs as ``VolumeDataset`` runs it (``pipeline.training.datasets.augmented``, on the
 loading thread's torch threads); the configured augmentation (params ``augment``) is timed
 the same way, each call one seeded draw. ``torch.utils.benchmark`` medians.
 
@@ -16,10 +16,10 @@ from torch.utils import benchmark
 
 from bench import common
 from bench.loop import step_seconds
-from pipeline.artifacts import mask_channel_count
-from pipeline.augment import TRANSFORMS, augmentation
-from pipeline.data import LOADING_THREADS, augmented
-from pipeline.params import read_params
+from pipeline.config.params import read_params
+from pipeline.formats import mask_channel_count
+from pipeline.training.augmentation import TRANSFORMS, augmentation
+from pipeline.training.datasets import LOADING_THREADS, augmented
 
 
 def transform_seconds(transform, image: torch.Tensor, mask_channels: int, min_run_time: float) -> float:

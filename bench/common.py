@@ -28,11 +28,12 @@ import psutil
 import torch
 import yaml
 
-from pipeline import artifacts, paths
-from pipeline.fit import load_examples
+from pipeline import formats
+from pipeline.config.params import read_params
+from pipeline.config.settings import input_settings
+from pipeline.formats import paths
 from pipeline.ingest.naming import SEQUENCES
-from pipeline.params import read_params
-from pipeline.settings import input_settings
+from pipeline.training.fit import load_examples
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -152,8 +153,8 @@ def code_paths() -> list[str]:
                 for stage in stages for item in stage.get(key, [])}
 
     written = listed("outs") | listed("metrics") | listed("plots") | {paths.DATA}
-    code = {dep.parts[0] for dep in listed("deps")
-            if not any(dep == out or out in dep.parents for out in written)}
+    code = {dep.parts[0] for dep in listed("deps")  # not an output, inside one or holding one
+            if not any(dep == out or out in dep.parents or dep in out.parents for out in written)}
     return sorted(top for top in code if (REPO / top).exists())
 
 
@@ -209,14 +210,14 @@ def project_params(root: Path) -> dict:
 
 def channels(params: dict) -> int:
     """Model input channels: the sequences, then the mask's (0, 1 or 2)."""
-    return len(SEQUENCES) + artifacts.mask_channel_count(params["model"]["mask_channel"],
+    return len(SEQUENCES) + formats.mask_channel_count(params["model"]["mask_channel"],
                                                          params["prepare"]["one_hot_mask"])
 
 
 def examples(root: Path, count: int | None = None):
     """The prepared patients of a project as model inputs (the first ``count``, both classes
     interleaved so any prefix holds both)."""
-    ids, targets = artifacts.cohort(root / paths.MANIFEST)
+    ids, targets = formats.cohort(root / paths.MANIFEST)
     by_class = [[pid for pid in ids if targets[pid] == label] for label in (1, 0)]
     order = [pid for pair in zip(*by_class) for pid in pair]
     order += [pid for pid in ids if pid not in order]
@@ -319,11 +320,11 @@ class Section:
             "rows": [asdict(row) for row in self.rows], "notes": self.notes,
             "details": self.details})
         output.mkdir(parents=True, exist_ok=True)
-        artifacts.write_json(results_file, results)
+        formats.write_json(results_file, results)
         markdown = output / "RESULTS.md"
         kept = markdown.read_text(encoding="utf-8") if markdown.is_file() else ""
         history = kept[kept.index(HISTORY):] if HISTORY in kept else ""
-        artifacts.write_text(markdown, render(results) + ("\n" + history if history else ""))
+        formats.write_text(markdown, render(results) + ("\n" + history if history else ""))
         print(f"bench.{self.name}: {len(self.rows)} figures in {output / 'RESULTS.md'}", flush=True)
         return results
 

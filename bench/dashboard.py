@@ -14,8 +14,9 @@ import statistics
 from pathlib import Path
 
 from bench import common
-from pipeline import artifacts, paths
-from pipeline.formatting import format_value
+from pipeline import formats
+from pipeline.formats import paths
+from pipeline.presentation.formatting import format_value
 from tests import browser
 
 TARGET_SECONDS = 3.0
@@ -24,7 +25,7 @@ FIGURE = "first page: LOOCV numbers after the request, warm server"
 
 def load_seconds(root: Path, loads: int) -> list[float]:
     """Seconds to the LOOCV numbers for each of ``loads`` loads after a warm-up one."""
-    loocv = artifacts.read_metrics(root / paths.LOOCV_METRICS)
+    loocv = formats.read_metrics(root / paths.LOOCV_METRICS)
     expected = ["LOOCV accuracy", format_value(loocv["accuracy"])]
     with browser.streamlit_server(root) as (url, _, process), browser.chromium() as driver:
         browser.wait_until_healthy(url, process)
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> dict:
     else:
         seconds = load_seconds(root, 2 if args.quick else args.loads)
         median = statistics.median(seconds)
-        included = len(artifacts.included_patients(artifacts.read_manifest(root / paths.MANIFEST)))
+        included = len(formats.included_patients(formats.read_manifest(root / paths.MANIFEST)))
         section.add(common.Row(FIGURE, median, "s", target=target, holds=median <= TARGET_SECONDS,
                                note=f"median of {len(seconds)} loads, {min(seconds):.2f}-"
                                     f"{max(seconds):.2f} s; {included} included patients"))

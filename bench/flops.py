@@ -18,8 +18,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from bench import common
 from bench.loop import step_seconds
-from pipeline.network import build_network
-from pipeline.params import read_params
+from pipeline.config.params import read_params
+from pipeline.training.network import build_network
 
 
 def counted_flops(channels: int, crop: int, network: str) -> dict[str, int]:

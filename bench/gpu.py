@@ -21,7 +21,8 @@ from pathlib import Path
 import torch
 
 from bench import common
-from pipeline import artifacts, paths
+from pipeline import formats
+from pipeline.formats import paths
 
 TARGET_SECONDS, TARGET_BUSY = 300, 80
 TITLE = "Study-scale LOOCV on the GPU"
@@ -82,7 +83,7 @@ def run_study(root: Path) -> dict:
     common.run_stage(root, "prepare")
     with GpuMonitor() as monitor:
         child = common.run_stage(root, "loocv")
-    index = artifacts.read_fold_index(root / paths.LOOCV_INDEX)
+    index = formats.read_fold_index(root / paths.LOOCV_INDEX)
     return {"seconds": child.seconds, "folds": len(index),
             "best_epochs": [int(epoch) for epoch in index["best_epoch"]],
             "gpu": monitor.to_dict(), "peak_rss_bytes": child.peak_bytes}

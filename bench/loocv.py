@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 
 from bench import common
-from pipeline import artifacts, paths
-from pipeline.params import read_params
+from pipeline import formats
+from pipeline.config.params import read_params
+from pipeline.formats import paths
 
 PAIR_TARGET = 2.2
 
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> dict:
             set_jobs(root, jobs)
             fresh(root)
             child = common.run_stage(root, "loocv")
-            index = artifacts.read_fold_index(root / paths.LOOCV_INDEX)
+            index = formats.read_fold_index(root / paths.LOOCV_INDEX)
             runs[jobs] = {"seconds": child.seconds, "folds": len(index), "peak": child.peak_bytes,
                           "fit": statistics.mean(index["seconds"])}
         rerun = common.run_stage(root, "loocv")

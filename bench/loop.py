@@ -1,4 +1,4 @@
-"""The training loop (``pipeline.fit.fit``: Lightning, augmentation, logging) against a bare
+"""The training loop (``pipeline.training.fit.fit``: Lightning, augmentation, logging) against a bare
 PyTorch loop on the same volumes: the floor. Target: at most 1.20x the floor's time.
 
 The floor trains the same network, batch size, crop, Adam and loss on tensors already in
@@ -26,9 +26,9 @@ from torch.utils import benchmark
 
 from bench import common
 from bench.gpu import GpuMonitor
-from pipeline.fit import fit
-from pipeline.network import build_network
-from pipeline.settings import TrainSettings, train_settings
+from pipeline.config.settings import TrainSettings, train_settings
+from pipeline.training.fit import fit
+from pipeline.training.network import build_network
 
 TARGET = 1.20
 TRAIN_VOLUMES, VALIDATION_VOLUMES = 19, 4  # a LOOCV fold of the study: 24 - 1 tested - 4

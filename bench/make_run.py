@@ -18,8 +18,9 @@ import sys
 from bench import common
 from bench.loocv import trained_folds
 from bench.loop import step_seconds
-from pipeline import artifacts, paths
-from pipeline.params import read_params
+from pipeline import formats
+from pipeline.config.params import read_params
+from pipeline.formats import paths
 
 TARGET_SECONDS, CACHED = 600, "no stage re-run"
 
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> dict:
         common.write_params(root, params)
         forced = common.run_child(["dvc", "repro", "--force", "--single-item", "loocv"], root)
         params = read_params(root / paths.PARAMS)
-        usable = len(artifacts.cohort(root / paths.MANIFEST)[0])
+        usable = len(formats.cohort(root / paths.MANIFEST)[0])
     total = written.seconds + first.seconds
     per_volume = step_seconds(params, params["prepare"]["crop_voxels"]) / params["train"]["batch_size"]
     volumes = training_volumes(params, usable) * params["train"]["max_epochs"]

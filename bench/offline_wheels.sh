@@ -30,7 +30,7 @@ packages=(
   dvclive dvc dvc-render dvc-studio-client dvc-data dvc-objects    # DVCLive opens the DVC repo
   dvc-http scmrepo dulwich pygtrie sqltrie diskcache dpath funcy flatten-dict voluptuous
   ruamel.yaml flufl.lock atpublic zc.lockfile platformdirs configobj
-  rebalancedcv                                                     # the folds (pipeline.splits)
+  rebalancedcv                                                     # the folds (pipeline.crossval.splits)
 )
 pins=()
 for package in "${packages[@]}"; do

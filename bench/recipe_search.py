@@ -19,15 +19,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import artifacts
-from pipeline.arms import detection, fold_predictions
-from pipeline.executors import run_local
-from pipeline.settings import TrainSettings
-from pipeline.fold_cache import fold_jobs
-from pipeline.params import STUDY_RECIPE, read_params
-from pipeline.preprocess import PreprocessSettings
-from pipeline.splits import cross_validation_folds
-from pipeline.synthetic import generated_cohort, preprocessed_dir
+from pipeline import formats
+from pipeline.config.params import STUDY_RECIPE, read_params
+from pipeline.config.settings import PreprocessSettings, TrainSettings
+from pipeline.crossval.executors import run_local
+from pipeline.crossval.fold_jobs import fold_jobs
+from pipeline.crossval.splits import cross_validation_folds
+from pipeline.evaluation.predictions import fold_results_frame
+from pipeline.power.arms import detection
+from pipeline.power.generated_cohorts import generated_cohort, preprocessed_dir
 
 ROOT = Path("outputs") / "recipe_search"
 JOBS, THREADS = 2, 1  # folds at once, and torch threads per fold (a fold's numbers depend on it)
@@ -72,7 +72,7 @@ def run_recipe(name: str, effect: float, seed: int, patients: int, settings: Pre
                      THREADS)
     started = time.perf_counter()
     results = list(run_local(jobs, JOBS))
-    found = detection(fold_predictions(results, targets), alpha=0.05)
+    found = detection(fold_results_frame(results, targets), alpha=0.05)
     return {"recipe": name, "effect": effect, "seed": seed, "patients": patients, **found,
             "seconds": round(time.perf_counter() - started, 1),
             "settings": str({**dataclasses.asdict(train), **inputs})}
@@ -122,7 +122,7 @@ def record(row: dict) -> None:
         keys = ["recipe", "effect", "seed", "patients"]
         old = old[~old.set_index(keys).index.isin(new.set_index(keys).index)]
         new = pd.concat([old, new], ignore_index=True)
-    artifacts.write_csv(RESULTS, new.sort_values(["recipe", "effect", "seed"]))
+    formats.write_csv(RESULTS, new.sort_values(["recipe", "effect", "seed"]))
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ import nibabel as nib
 import numpy as np
 
 from bench import common
-from pipeline import artifacts, paths
-from pipeline.params import read_params
+from pipeline import formats
+from pipeline.config.params import read_params
+from pipeline.formats import paths
 
 FLAT = 1.10
 
@@ -34,7 +35,7 @@ def reading_seconds(cohort: Path) -> float:
 
 
 def usable(root: Path) -> list[str]:
-    return artifacts.cohort(root / paths.MANIFEST)[0]
+    return formats.cohort(root / paths.MANIFEST)[0]
 
 
 def main(argv: list[str] | None = None) -> dict:

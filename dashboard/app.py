@@ -3,15 +3,7 @@
 Only routes; each page lives in ``dashboard/views``.
 """
 
-import sys
-from pathlib import Path
-
 import streamlit as st
-
-# `streamlit run` puts dashboard/ on sys.path, not the repository root holding `pipeline`.
-REPOSITORY = str(Path(__file__).resolve().parent.parent)
-if REPOSITORY not in sys.path:
-    sys.path.insert(0, REPOSITORY)
 
 st.set_page_config(page_title="Brainstem infiltration explorer", layout="wide")
 pages = [

@@ -1,7 +1,7 @@
 """The dashboard's one door to the pipeline's outputs: the pipeline's own readers, cached.
 
-Every path comes from ``pipeline.paths`` (relative to the working directory, the
-repository root) or is built by ``pipeline.artifacts`` from a patient id listed in the
+Every path comes from ``pipeline.formats.paths`` (relative to the working directory, the
+repository root) or is built by ``pipeline.formats`` from a patient id listed in the
 manifest: nothing a user types ever becomes a path. Each cache is keyed on the files'
 modification times, so the results of a new ``dvc repro`` show on the next rerun. An
 output not produced yet reads as ``None``; ``PRODUCED_BY`` names the stage that writes it.
@@ -19,7 +19,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import tables
-from pipeline import artifacts, experiments as dvc_experiments, paths, results as pipeline_results
+from pipeline import formats
+from pipeline.formats import paths
+from pipeline.presentation.experiments import list_experiments
+from pipeline.presentation.results import load_results
 
 if TYPE_CHECKING:
     from dashboard.nifti import Grid
@@ -47,10 +50,10 @@ def stamp(path: Path) -> Stamp | None:
     return (str(path.resolve()), max(times)) if times else None
 
 
-_READERS = {"manifest": artifacts.read_manifest, "predictions": artifacts.read_predictions,
-            "history": artifacts.read_history, "fold_index": artifacts.read_fold_index,
-            "permutations": artifacts.read_permutations,
-            "learning_points": artifacts.read_learning_points}
+_READERS = {"manifest": formats.read_manifest, "predictions": formats.read_predictions,
+            "history": formats.read_history, "fold_index": formats.read_fold_index,
+            "permutations": formats.read_permutations,
+            "learning_points": formats.read_learning_points}
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -102,11 +105,11 @@ def fold_index() -> pd.DataFrame | None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _fold_histories(index_key: Stamp, folds_key: Stamp | None) -> pd.DataFrame:
-    return artifacts.read_fold_histories(paths.LOOCV_INDEX)
+    return formats.read_fold_histories(paths.LOOCV_INDEX)
 
 
 def fold_histories() -> pd.DataFrame | None:
-    """Loss curves of every LOOCV fold in long form (``artifacts.read_fold_histories``)."""
+    """Loss curves of every LOOCV fold in long form (``formats.read_fold_histories``)."""
     index_key = stamp(paths.LOOCV_INDEX)
     if index_key is None:
         return None
@@ -115,11 +118,11 @@ def fold_histories() -> pd.DataFrame | None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _results(keys: tuple[Stamp | None, ...]) -> dict[str, dict | None]:
-    return pipeline_results.load_results(".")
+    return load_results(".")
 
 
 def results() -> dict[str, dict | None]:
-    """Every metrics object by display name (``pipeline.results``); None where not produced."""
+    """Every metrics object by display name (``pipeline.presentation.results``); None where not produced."""
     metric_files = (paths.LOOCV_METRICS, paths.HOLDOUT_METRICS, paths.RESUBSTITUTION_METRICS,
                     paths.BASELINE_METRICS)
     return _results(tuple(stamp(path) for path in metric_files))
@@ -127,7 +130,7 @@ def results() -> dict[str, dict | None]:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _metrics(key: Stamp) -> dict:
-    return artifacts.read_metrics(key[0])
+    return formats.read_metrics(key[0])
 
 
 def power() -> dict | None:
@@ -158,20 +161,20 @@ def patient_table() -> pd.DataFrame | None:
 def _included(patient_id: str) -> bool:
     """Whether ``patient_id`` is an included patient of the manifest (the only ids read)."""
     cohort = manifest()
-    return cohort is not None and patient_id in set(artifacts.included_patients(cohort)["patient_id"])
+    return cohort is not None and patient_id in set(formats.included_patients(cohort)["patient_id"])
 
 
 def _patient_keys(patient_id: str) -> tuple[Stamp | None, Stamp | None]:
     """Cache keys of a patient's two files: the model crop and the whole head."""
-    return (stamp(artifacts.patient_path(paths.PREPROCESSED, patient_id)),
-            stamp(artifacts.full_volume_path(paths.PREPROCESSED, patient_id)))
+    return (stamp(formats.patient_path(paths.PREPROCESSED, patient_id)),
+            stamp(formats.full_volume_path(paths.PREPROCESSED, patient_id)))
 
 
 @st.cache_resource(show_spinner="Loading volumes...", max_entries=6)
 def _grids(patient_id: str, crop_key: Stamp, full_key: Stamp | None) -> dict[str, Grid]:
     from dashboard.nifti import patient_grids
 
-    patient = artifacts.read_patient(paths.PREPROCESSED, patient_id, full=full_key is not None)
+    patient = formats.read_patient(paths.PREPROCESSED, patient_id, full=full_key is not None)
     return patient_grids(patient)
 
 
@@ -217,11 +220,11 @@ def model_available() -> bool:
 def _saliency(patient_id: str, crop_key: Stamp, full_key: Stamp | None, model_key: Stamp) -> dict:
     from dashboard.nifti import nifti_bytes, resample_to_grid
     from dashboard.saliency import grad_cam
-    from pipeline.network import load_network
+    from pipeline.training.network import load_network
 
     # A freshly loaded network for each map: Grad-CAM leaves hooks on the module it wraps.
     network, settings = load_network(paths.TRAIN_MODEL)
-    patient = artifacts.read_patient(paths.PREPROCESSED, patient_id, full=full_key is not None)
+    patient = formats.read_patient(paths.PREPROCESSED, patient_id, full=full_key is not None)
     cam = grad_cam(network, settings, patient)
     maps = {"crop": cam.volume, "layer": cam.layer, "feature_shape": cam.feature_shape,
             "nifti": {"crop": nifti_bytes(cam.volume, patient.affine)}}
@@ -249,8 +252,8 @@ def saliency(patient_id: str) -> dict | None:
 
 @st.cache_data(show_spinner="Asking DVC for experiments...", ttl=60)
 def experiments() -> pd.DataFrame:
-    """``dvc exp show`` as a table (``pipeline.experiments``); empty without experiments."""
-    return dvc_experiments.list_experiments()
+    """``dvc exp show`` as a table (``pipeline.presentation.experiments``); empty without experiments."""
+    return list_experiments()
 
 
 def stage_of(path: Path) -> str:

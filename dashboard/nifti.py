@@ -14,7 +14,7 @@ import nibabel as nib
 import numpy as np
 from scipy import ndimage
 
-from pipeline.artifacts import PreprocessedPatient
+from pipeline.formats import PreprocessedPatient
 
 INT16_MAX = 32767
 

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from monai.visualize import GradCAM
 
-from pipeline.artifacts import PreprocessedPatient
+from pipeline.formats import PreprocessedPatient
 
 MIN_FEATURE_SIZE = 4  # voxels per side of the feature map Grad-CAM is taken from
 

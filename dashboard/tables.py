@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline import artifacts
+from pipeline import formats
 
 LABELS = {0: "negative", 1: "positive"}
 PATIENT_COLUMNS = ["patient_id", "infiltration", "label", "loocv_prob", "loocv_correct",
@@ -30,7 +30,7 @@ def patient_table(manifest: pd.DataFrame, loocv: pd.DataFrame | None,
 
     A prediction not produced yet leaves its columns empty.
     """
-    table = artifacts.included_patients(manifest)[["patient_id", "infiltration", "target"]]
+    table = formats.included_patients(manifest)[["patient_id", "infiltration", "target"]]
     table["label"] = table["target"].map(LABELS)
     for predictions, prefix in ((loocv, "loocv"), (train, "single_split")):
         table = table.merge(_scores(predictions, prefix), on="patient_id", how="left")
@@ -67,7 +67,7 @@ def confusion_table(metrics: dict) -> pd.DataFrame:
 
 def roc_inputs(loocv: pd.DataFrame | None, train: pd.DataFrame | None,
                baselines: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
-    """Predictions per evaluation, named as in ``pipeline.results``, for ``roc_figure``."""
+    """Predictions per evaluation, named as in ``pipeline.presentation.results``, for ``roc_figure``."""
     curves = {}
     if loocv is not None:
         curves["LOOCV"] = loocv

@@ -4,7 +4,7 @@ Quarto renders it wherever it is installed. Where it is not (CI, machines withou
 internet: Quarto's PyPI package downloads its binary at install time), the same source
 goes through the Jupyter stack: parsed into a notebook, executed with nbclient, exported
 with nbconvert. One source, two renderers. Either way the cells run with the repository
-root as working directory, so they read the outputs through ``pipeline.paths``.
+root as working directory, so they read the outputs through ``pipeline.formats.paths``.
 
 Usage (from the repository root)::
 
@@ -21,16 +21,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as `python report/render.py`: make `pipeline` importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 import nbformat
 import yaml
 from plotly.io import to_html
 from plotly.io.base_renderers import MimetypeRenderer
 
-from pipeline import paths
-from pipeline.artifacts import write_text
+from pipeline.formats import paths, write_text
 
 CODE_ROOT = Path(__file__).resolve().parents[1]
 QUARTO_MISSING = ("Quarto not found: rendering {source} with the Jupyter stack "

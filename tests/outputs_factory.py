@@ -1,8 +1,8 @@
 """Writes a small, format-correct set of pipeline outputs for dashboard and report tests.
 
-Everything goes through the pipeline's own writers (``pipeline.artifacts``, the DVCLive
-logger of ``pipeline.fit``, ``pipeline.metrics``), so a test on these outputs exercises the real formats. Paths are
-``pipeline.paths`` relative to ``root``.
+Everything goes through the pipeline's own writers (``pipeline.formats``, the DVCLive
+logger of ``pipeline.training.fit``, ``pipeline.evaluation.metrics``), so a test on these outputs exercises the real formats. Paths are
+``pipeline.formats.paths`` relative to ``root``.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from pipeline import artifacts, paths
-from pipeline.fit import live_logger
-from pipeline.metrics import evaluate, mann_whitney_test, permutation_p_value
-from pipeline.network import build_network, save_network
+from pipeline import formats
+from pipeline.evaluation.metrics import evaluate, mann_whitney_test, permutation_p_value
+from pipeline.formats import paths
+from pipeline.training.fit import live_logger
+from pipeline.training.network import build_network, save_network
 
 SEQUENCES = ["t1", "t1c", "t2", "flair"]
 EXCLUDED = [("GBM-090", "extensive", "missing:t2: no file for t2 in data/GBM-090"),
@@ -34,7 +35,7 @@ def _write_manifest(targets: dict[str, int]) -> None:
              "target": t, "included": True, "reason": ""} for pid, t in targets.items()]
     rows += [{"patient_id": pid, "infiltration": label, "target": None, "included": False,
               "reason": reason} for pid, label, reason in EXCLUDED]
-    artifacts.write_manifest(paths.MANIFEST, rows)
+    formats.write_manifest(paths.MANIFEST, rows)
 
 
 def _write_preprocessed(patient_ids: list[str], rng: np.random.Generator, crop: int) -> None:
@@ -48,11 +49,11 @@ def _write_preprocessed(patient_ids: list[str], rng: np.random.Generator, crop: 
         full_affine = np.diag([2.0, 2.0, 2.0, 1.0])
         affine = full_affine.copy()
         affine[:3, 3] = 2.0 * start
-        artifacts.write_patient(paths.PREPROCESSED, artifacts.PreprocessedPatient(
+        formats.write_patient(paths.PREPROCESSED, formats.PreprocessedPatient(
             patient_id=pid, image=full_image[(slice(None),) + window].clone(),
             mask=full_mask[window].clone(), affine=affine, full_image=full_image,
             full_mask=full_mask, full_affine=full_affine, sequences=list(SEQUENCES)))
-    artifacts.write_applied(paths.APPLIED, {
+    formats.write_applied(paths.APPLIED, {
         "params": {"crop_mm": 2 * crop, "crop_voxels": crop, "percentiles": [0.5, 99.5],
                    "one_hot_mask": True},
         "spacing_mm": 2.0, "reference": "t1", "sequences": SEQUENCES,
@@ -87,11 +88,11 @@ def _write_train(targets: dict[str, int], rng: np.random.Generator, with_model: 
     split[-5:] = "holdout"
     split[-8:-5] = "validation"
     predictions = _predictions(targets, prob, split)
-    artifacts.write_predictions(paths.TRAIN_PREDICTIONS, predictions)
+    formats.write_predictions(paths.TRAIN_PREDICTIONS, predictions)
     holdout = predictions[predictions["fold"] == "holdout"]
-    artifacts.write_metrics(paths.HOLDOUT_METRICS, {
+    formats.write_metrics(paths.HOLDOUT_METRICS, {
         **evaluate(holdout["target"], holdout["prob"], bootstrap=200), "evaluation": "holdout"})
-    artifacts.write_metrics(paths.RESUBSTITUTION_METRICS, {
+    formats.write_metrics(paths.RESUBSTITUTION_METRICS, {
         **evaluate(target, prob, bootstrap=200), "evaluation": "resubstitution",
         "optimistic": True})
     _write_history(paths.TRAIN_LIVE, 8, rng)
@@ -106,8 +107,8 @@ def _write_loocv(targets: dict[str, int], rng: np.random.Generator, single_class
     else:
         prob = np.clip(0.3 + 0.35 * target + 0.2 * rng.standard_normal(len(target)), 0, 1)
     folds = np.arange(1, len(target) + 1)
-    artifacts.write_predictions(paths.LOOCV_PREDICTIONS, _predictions(targets, prob, folds))
-    artifacts.write_metrics(paths.LOOCV_METRICS, {
+    formats.write_predictions(paths.LOOCV_PREDICTIONS, _predictions(targets, prob, folds))
+    formats.write_metrics(paths.LOOCV_METRICS, {
         **evaluate(target, prob, bootstrap=200), **mann_whitney_test(target, prob),
         "evaluation": "loocv", "scheme": "loo"})
     rows = []
@@ -116,7 +117,7 @@ def _write_loocv(targets: dict[str, int], rng: np.random.Generator, single_class
         _write_history(run_dir, 3 + fold % 3, rng)
         rows.append({"fold": fold, "test_patients": pid, "run_dir": str(run_dir),
                      "seconds": 12.5, "best_epoch": 2, "lr": 1e-3})
-    artifacts.write_fold_index(paths.LOOCV_INDEX, pd.DataFrame(rows))
+    formats.write_fold_index(paths.LOOCV_INDEX, pd.DataFrame(rows))
 
 
 def _write_baselines(targets: dict[str, int], rng: np.random.Generator) -> None:
@@ -134,14 +135,14 @@ def _write_baselines(targets: dict[str, int], rng: np.random.Generator) -> None:
     result["radiomics"].update({
         "permutation_p_value": permutation_p_value(radiomics_metrics["auc"], null),
         "permutations": len(null)})
-    artifacts.write_metrics(paths.BASELINE_METRICS, result)
-    artifacts.write_predictions(paths.BASELINE_PREDICTIONS, pd.concat(frames))
-    artifacts.write_permutations(paths.BASELINE_PERMUTATIONS, null)
+    formats.write_metrics(paths.BASELINE_METRICS, result)
+    formats.write_predictions(paths.BASELINE_PREDICTIONS, pd.concat(frames))
+    formats.write_permutations(paths.BASELINE_PERMUTATIONS, null)
 
 
 def write_power(root: str | os.PathLike, network_finds_positive: bool = True) -> None:
     """``metrics/power.json`` of a grid with both controls at n = 24, three cohorts each."""
-    from pipeline.power_analysis import control_verdict, power_metrics
+    from pipeline.power.analysis import control_verdict, power_metrics
 
     rows = []
     for arm in ("densenet_small", "radiomics", "prior"):
@@ -156,7 +157,7 @@ def write_power(root: str | os.PathLike, network_finds_positive: bool = True) ->
     metrics["controls"] = {arm: {kind: control_verdict(table, arm, effect, 24, effect > 0 and arm != "prior")
                                  for kind, effect in (("positive", 3.0), ("negative", 0.0))}
                            for arm in table["arm"].unique()}
-    artifacts.write_metrics(Path(root) / paths.POWER_METRICS, metrics)
+    formats.write_metrics(Path(root) / paths.POWER_METRICS, metrics)
 
 
 def write_learning_curve(root: str | os.PathLike) -> None:
@@ -166,9 +167,9 @@ def write_learning_curve(root: str | os.PathLike) -> None:
     points = pd.DataFrame([{"arm": "radiomics", "fraction": f, "repeat": r, "train_patients": 19 * f,
                             "auc": 0.9 - 0.3 / (19 * f) ** 0.5 + 0.01 * r}
                            for f in (0.3, 0.5, 0.75, 1.0) for r in (1, 2, 3)])
-    artifacts.write_learning_points(Path(root) / paths.LEARNING_CURVE_POINTS, points)
+    formats.write_learning_points(Path(root) / paths.LEARNING_CURVE_POINTS, points)
     settings = {"project_to": [50, 100, 200], "bootstrap": 20}
-    artifacts.write_metrics(Path(root) / paths.LEARNING_CURVE_METRICS,
+    formats.write_metrics(Path(root) / paths.LEARNING_CURVE_METRICS,
                             {"radiomics": summary(points, settings, 0)})
 
 

@@ -2,7 +2,7 @@
 
 Each case below is one patient of a shared cohort, damaged in one way. The whole
 ``prepare_cohort`` runs once per cohort (so the campaign stays fast); each case then checks
-its own manifest row: excluded with the SPEC.md reason code and a message naming the
+its own manifest row: excluded with the reason code of docs/contract.md and a message naming the
 patient and the file, or included with a finite crop. The untouched patient ``GOOD`` is
 preprocessed in the same run, and nothing under the cohort folder may change (contents,
 sizes, modification times): see :func:`run_prepare`.
@@ -25,11 +25,12 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline import artifacts
+from pipeline import formats
+from pipeline.config.settings import PreprocessSettings
 from pipeline.ingest.cohort import load_patient
-from pipeline.preparation import prepare_cohort
+from pipeline.preprocessing.chain import preprocess
+from pipeline.preprocessing.cohort import prepare_cohort
 from pipeline.stages.prepare import main
-from pipeline.preprocess import PreprocessSettings, preprocess
 from tests import nifti_factory as factory
 
 SETTINGS = PreprocessSettings(crop_mm=64, crop_voxels=32, percentiles=(0.5, 99.5))
@@ -412,21 +413,21 @@ def test_bad_input_excludes_the_patient_with_a_reason(excluded_run, case):
     assert row["reason"].split(": ", 1)[0] == case.code, row["reason"]
     for word in (case.id, *case.words):
         assert word in row["reason"], (word, row["reason"])
-    assert not artifacts.patient_path(output, case.id).exists()
+    assert not formats.patient_path(output, case.id).exists()
 
 
 def test_the_good_patient_is_processed_beside_the_bad_ones(excluded_run):
     rows, output = excluded_run
     assert sorted(rows) == sorted([GOOD, *(case.id for case in EXCLUDED)])
     assert [pid for pid, row in rows.items() if row["included"]] == [GOOD]
-    assert artifacts.patient_path(output, GOOD).is_file()
+    assert formats.patient_path(output, GOOD).is_file()
 
 
 @pytest.mark.parametrize("case", INCLUDED, ids=lambda case: case.name)
 def test_odd_but_usable_input_is_preprocessed(included_run, case):
     rows, output = included_run
     assert rows[case.id]["included"], rows[case.id]["reason"]
-    image = artifacts.read_patient(output, case.id).image
+    image = formats.read_patient(output, case.id).image
     assert torch.isfinite(image).all() and 0 <= image.min() and image.max() <= 1
 
 
@@ -441,8 +442,8 @@ def test_labels_written_by_a_spreadsheet_are_read(included_run):
 
 def test_mask_other_labels_are_all_brainstem_by_default(included_run):
     _, output = included_run
-    whole_head = artifacts.read_patient(output, "mask-other-label-values").full_mask.sum()
-    assert whole_head > 5 * artifacts.read_patient(output, GOOD).full_mask.sum()
+    whole_head = formats.read_patient(output, "mask-other-label-values").full_mask.sum()
+    assert whole_head > 5 * formats.read_patient(output, GOOD).full_mask.sum()
 
 
 def test_seg_label_keeps_only_the_named_label(tmp_path):
@@ -451,7 +452,7 @@ def test_seg_label_keeps_only_the_named_label(tmp_path):
     assert rows["atlas"]["included"]
     assert rows[GOOD]["reason"].startswith("invalid:seg")
     assert "no voxels with label 7" in rows[GOOD]["reason"]
-    kept = artifacts.read_patient(tmp_path / "out", "atlas").full_mask.sum()
+    kept = formats.read_patient(tmp_path / "out", "atlas").full_mask.sum()
     brainstem = load_patient(root, GOOD, "none", None).mask.data.sum()  # on seg's 2 mm grid
     assert abs(float(kept) - brainstem) < 0.2 * brainstem  # preprocessing is on 2 mm too
 
@@ -503,12 +504,12 @@ def test_messy_cohort_through_main(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit, match="only 2 usable patients"):  # data.min_patients is 6
         main(["--data", str(root)])
     assert snapshot(root) == before
-    manifest = artifacts.read_manifest(Path("outputs") / "manifest.csv")
+    manifest = formats.read_manifest(Path("outputs") / "manifest.csv")
     reasons = dict(zip(manifest["patient_id"], manifest["reason"].str.split(": ").str[0]))
     assert reasons == {GOOD: "", **{case.id: case.code for case in cases}}
     assert list(manifest[manifest["included"]]["target"]) == [1, 0]
     for patient_id in (GOOD, "GOOD2"):
-        assert artifacts.patient_path(Path("outputs") / "preprocessed", patient_id).is_file()
+        assert formats.patient_path(Path("outputs") / "preprocessed", patient_id).is_file()
     printed = capsys.readouterr().out
     assert "10 patients: 2 included, 8 excluded" in printed
     assert "excluded TRUNC: unreadable:flair: " in printed and "TRUNC/flair.nii.gz" in printed

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from pipeline import artifacts
+from pipeline import formats
 from tests.project_factory import LABELS, make_project, run
 
 pytestmark = pytest.mark.slow
@@ -17,15 +17,15 @@ def project(tmp_path_factory):
 
 def test_repro_writes_the_spec_outputs(project):
     root, _ = project
-    manifest = artifacts.read_manifest(root / "outputs/manifest.csv")
+    manifest = formats.read_manifest(root / "outputs/manifest.csv")
     assert manifest["included"].all() and len(manifest) == len(LABELS)
     predictions = pd.read_csv(root / "outputs/loocv/predictions.csv")
     assert list(predictions.columns[:5]) == ["patient_id", "target", "prob", "pred", "fold"]
     assert sorted(predictions["patient_id"]) == sorted(LABELS)
     for name in ("holdout", "resubstitution", "loocv"):
-        metrics = artifacts.read_metrics(root / f"metrics/{name}.json")
+        metrics = formats.read_metrics(root / f"metrics/{name}.json")
         assert {"n", "tp", "tn", "fp", "fn", "accuracy", "auc", "ci95"} <= set(metrics)
-    assert {"prior", "radiomics"} <= set(artifacts.read_metrics(root / "metrics/baselines.json"))
+    assert {"prior", "radiomics"} <= set(formats.read_metrics(root / "metrics/baselines.json"))
     assert (root / "report/report.html").stat().st_size > 10_000
 
 

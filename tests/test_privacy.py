@@ -1,17 +1,17 @@
 """Patient data stays put: loopback only, no telemetry, no header text copied, no pickled code run."""
 
 import pickle
-import tomllib
 from pathlib import Path
 
 import nibabel as nib
 import pytest
+import tomllib
 import torch
 
-from pipeline import artifacts
-from pipeline.network import load_network
-from pipeline.preparation import prepare_cohort
-from pipeline.preprocess import PreprocessSettings
+from pipeline import formats
+from pipeline.config.settings import PreprocessSettings
+from pipeline.preprocessing.cohort import prepare_cohort
+from pipeline.training.network import load_network
 from tests.nifti_factory import write_cohort
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,12 +50,12 @@ class _Exploit:
 
 
 @pytest.mark.parametrize("loader", [
-    lambda d: artifacts.read_patient(d, "P1", full=False),
-    lambda d: load_network(artifacts.patient_path(d, "P1")),
+    lambda d: formats.read_patient(d, "P1", full=False),
+    lambda d: load_network(formats.patient_path(d, "P1")),
 ])
 def test_files_with_pickled_code_are_refused(tmp_path, monkeypatch, loader):
     monkeypatch.chdir(tmp_path)
-    torch.save({"image": _Exploit()}, artifacts.patient_path(tmp_path, "P1"), pickle_protocol=2)
+    torch.save({"image": _Exploit()}, formats.patient_path(tmp_path, "P1"), pickle_protocol=2)
     with pytest.raises(pickle.UnpicklingError):
         loader(tmp_path)
     assert not (tmp_path / "pwned").exists()

@@ -1,11 +1,11 @@
-"""The kit's default recipe is the one the recipe search chose (README, "Training recipe")."""
+"""The kit's default recipe is the one the recipe search chose (docs/training-recipe.md)."""
 
 import dataclasses
 from pathlib import Path
 
 from bench.recipe_search import CHOSEN, RECIPES, recipe_settings
-from pipeline.params import read_params, with_recipe
-from pipeline.settings import input_settings, train_settings
+from pipeline.config.params import read_params, with_recipe
+from pipeline.config.settings import input_settings, train_settings
 
 PARAMS = Path(__file__).resolve().parents[1] / "params.yaml"
 COMPARED = ("lr", "max_epochs", "batch_size", "augment", "network", "stopping")

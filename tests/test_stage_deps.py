@@ -17,7 +17,7 @@ STAGES = {name: stage for dvc_yaml in ("dvc.yaml", "power/dvc.yaml")
 PYTHON_STAGES = sorted(name for name, stage in STAGES.items() if stage["cmd"].startswith("python -m "))
 PACKAGES = ("pipeline", "report", "dashboard")
 # Imported inside a function, so importing the stage's modules does not load them.
-LAZY = {"pipeline/inverse_power_law.py"}  # by pipeline.figures, for the learning-curve figure
+LAZY = {"pipeline/power/inverse_power_law.py"}  # by pipeline.presentation.figures, for the learning-curve figure
 
 
 def _imported_files(modules: list[str]) -> list[str]:
@@ -81,3 +81,18 @@ def test_no_stage_imports_another_stage(stage):
     others = [path for path in _stage_files(stage)
               if path.startswith("pipeline/stages/") and path != own]
     assert not others, f"stage {stage!r} imports other stages: {others}"
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_a_stage_lists_at_most_ten_deps(stage):
+    # Code by folder keeps each list short enough to check by eye.
+    assert len(STAGES[stage]["deps"]) <= 10, f"{stage}: {len(STAGES[stage]['deps'])} deps"
+
+
+@pytest.mark.parametrize("stage", [name for name in PYTHON_STAGES
+                                   if "pipeline/crossval/fold_jobs.py" in _stage_files(name)])
+def test_a_stage_training_folds_depends_on_the_code_its_fold_key_hashes(stage):
+    from pipeline.crossval.fold_jobs import TRAINING_CODE
+
+    deps = [dep if isinstance(dep, str) else next(iter(dep)) for dep in STAGES[stage]["deps"]]
+    assert {f"pipeline/{package}" for package in TRAINING_CODE} <= set(deps)

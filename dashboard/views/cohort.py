@@ -6,9 +6,10 @@ import streamlit as st
 
 from dashboard import data, tables
 from dashboard.views.common import chart, missing
-from pipeline import figures, paths
-from pipeline.formatting import format_value
-from pipeline.results import results_table
+from pipeline.formats import paths
+from pipeline.presentation import figures
+from pipeline.presentation.formatting import describe_single_class, format_value
+from pipeline.presentation.results import results_table
 
 
 def cohort_section() -> None:
@@ -38,9 +39,6 @@ def warnings_section(results: dict[str, dict | None]) -> None:
     flagged = {name: metrics for name, metrics in results.items()
                if metrics and metrics.get("single_class")}
     if flagged:
-        # Imported only when needed: pipeline.metrics loads SciPy and scikit-learn (~1.5 s).
-        from pipeline.formatting import describe_single_class
-
         for name, metrics in flagged.items():
             st.error(describe_single_class(name, metrics), icon=":material/warning:")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data
-from pipeline.experiments import compare_experiments, summary_columns
-from pipeline.selection import adjusted_column, best_of_k, selection_note
+from pipeline.presentation.best_of_k import adjusted_column, best_of_k, selection_note
+from pipeline.presentation.experiments import compare_experiments, summary_columns
 
 
 def comparison_section(frame) -> None:

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import data, tables
 from dashboard.views.common import missing
 from dashboard.views.viewer import volume_viewer
-from pipeline import paths
+from pipeline.formats import paths
 
 COLUMN_CONFIG = {
     "patient_id": st.column_config.TextColumn("patient"),

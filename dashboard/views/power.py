@@ -6,18 +6,19 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.views.common import chart, missing
-from pipeline import figures, paths, power_narrative
+from pipeline.formats import paths
+from pipeline.presentation import figures, power_summaries
 
 
 def controls_section(power: dict) -> None:
     """The controls' verdicts: a failed one is an error, since it voids a negative result."""
     st.subheader("Controls")
-    failed = power_narrative.failed_controls(power)
+    failed = power_summaries.failed_controls(power)
     if failed:
         st.error("Failed controls: " + ", ".join(failed) + ". An arm that misses its positive "
                  "control, or finds its negative one, cannot support any conclusion.")
-    st.dataframe(power_narrative.controls_table(power), hide_index=True)
-    for sentence in power_narrative.control_sentences(power):
+    st.dataframe(power_summaries.controls_table(power), hide_index=True)
+    for sentence in power_summaries.control_sentences(power):
         st.markdown(f"- {sentence}")
 
 
@@ -32,7 +33,7 @@ def power_section() -> None:
     controls_section(power)
     st.subheader("Power against planted effect")
     chart(figures.power_figure(power), key="power-curves")
-    for sentence in power_narrative.power_summary(power):
+    for sentence in power_summaries.power_summary(power):
         st.markdown(f"- {sentence}")
 
 
@@ -44,7 +45,7 @@ def learning_curve_section() -> None:
         missing("Learning curve", paths.LEARNING_CURVE_METRICS)
         return
     chart(figures.learning_curve_figure(points, curves), key="learning-curve")
-    for sentence in power_narrative.learning_curve_summary(curves):
+    for sentence in power_summaries.learning_curve_summary(curves):
         st.markdown(f"- {sentence}")
 
 

@@ -6,7 +6,8 @@ import streamlit as st
 
 from dashboard import data
 from dashboard.views.common import chart, missing
-from pipeline import figures, paths
+from pipeline.formats import paths
+from pipeline.presentation import figures
 
 
 def single_split_section() -> None:

@@ -16,7 +16,7 @@ from niivue_component import niivue_viewer
 
 from dashboard import data
 from dashboard.views.common import missing
-from pipeline import paths
+from pipeline.formats import paths
 
 GRIDS = {"crop": "model crop", "full": "whole resampled head"}
 VIEW_MODES = {"multiplanar": "three planes", "axial": "axial", "coronal": "coronal",

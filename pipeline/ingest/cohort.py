@@ -10,7 +10,13 @@ from pipeline.ingest import labels as labels_module
 from pipeline.ingest.exclusion import Exclusion
 from pipeline.ingest.header import check_rectangular
 from pipeline.ingest.naming import REFERENCE, SEQUENCES, find_files, is_inside
-from pipeline.ingest.validation import Volume, brainstem_mask, check_image, coverage, load_volume
+from pipeline.ingest.validation import (
+    Volume,
+    brainstem_mask,
+    check_image,
+    coverage,
+    load_volume,
+)
 
 MIN_COVERAGE = 0.5  # share of the brainstem each sequence must image
 

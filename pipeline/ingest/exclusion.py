@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 @dataclass
 class Exclusion(Exception):
-    """A patient cannot be used; ``code`` is a SPEC.md reason code, e.g. ``missing:t2``."""
+    """A patient cannot be used; ``code`` is a reason code of docs/contract.md, e.g. ``missing:t2``."""
 
     code: str
     detail: str = ""

@@ -1,4 +1,4 @@
-"""Finds each sequence's file in a patient folder, by the naming rules of SPEC.md."""
+"""Finds each sequence's file in a patient folder, by the naming rules of docs/contract.md."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def _listing(names: list[str], any_found: bool) -> str:
     if not names:
         return "" if any_found else " (the folder is empty)"
     shown = ", ".join(names[:SHOWN_FILES]) + (", ..." if len(names) > SHOWN_FILES else "")
-    return f" (unrecognised: {shown}; see the naming rules in the README)"
+    return f" (unrecognised: {shown}; see the naming rules in docs/your-data.md)"
 
 
 def check_link(path: Path, data_root: Path, name: str) -> None:

@@ -3,5 +3,5 @@
 
 Each is a short ``main()`` that reads params once and passes plain values to the library
 modules of ``pipeline``. A stage never imports another stage: what one needs from
-another comes through the files it wrote (``pipeline.paths``, ``pipeline.artifacts``).
+another comes through the files it wrote (``pipeline.formats.paths``, ``pipeline.formats``).
 """

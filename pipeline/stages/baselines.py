@@ -11,25 +11,36 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline import artifacts, paths
-from pipeline.metrics import evaluate, mann_whitney_test, permutation_p_value, roc_points
-from pipeline.params import load_params
-from pipeline.radiomics import feature_table
-from pipeline.reference_models import MODELS, cross_validated_probabilities, permutation_aucs
-from pipeline.settings import cv_folds
+from pipeline import formats
+from pipeline.config.params import load_params
+from pipeline.crossval.scheme import cv_folds
+from pipeline.evaluation.metrics import (
+    evaluate,
+    mann_whitney_test,
+    permutation_p_value,
+    roc_points,
+)
+from pipeline.evaluation.predictions import with_predicted_class
+from pipeline.evaluation.radiomics import feature_table
+from pipeline.evaluation.reference_models import (
+    MODELS,
+    cross_validated_probabilities,
+    permutation_aucs,
+)
+from pipeline.formats import paths
 
 
 def main() -> None:
     """Runs the stage with params.yaml."""
     params = load_params()
     evaluation = params["evaluate"]
-    patient_ids, targets = artifacts.cohort(paths.MANIFEST)
+    patient_ids, targets = formats.cohort(paths.MANIFEST)
     folds = cv_folds(params, patient_ids, targets)
     features = feature_table(paths.PREPROCESSED, patient_ids)
     results, frames = {}, []
     for name in MODELS:
-        predictions = cross_validated_probabilities(name, features, targets, folds)
-        predictions["pred"] = (predictions["prob"] >= evaluation["threshold"]).astype(int)
+        predictions = with_predicted_class(cross_validated_probabilities(name, features, targets, folds),
+                                           evaluation["threshold"])
         predictions["baseline"] = name
         frames.append(predictions)
         results[name] = {**evaluate(predictions["target"], predictions["prob"], evaluation["threshold"],
@@ -45,12 +56,12 @@ def main() -> None:
         "test": f"label permutation ({len(null)} shuffles of the whole cross-validation), AUC",
         "permutation_p_value": permutation_p_value(radiomics["auc"], null),
         "permutations": len(null)})
-    artifacts.write_metrics(paths.BASELINE_METRICS, results)
+    formats.write_metrics(paths.BASELINE_METRICS, results)
     radiomics_predictions = frames[list(MODELS).index("radiomics")]
-    artifacts.write_roc_points(paths.ROC_RADIOMICS,
+    formats.write_roc_points(paths.ROC_RADIOMICS,
                         roc_points(radiomics_predictions["target"], radiomics_predictions["prob"]))
-    artifacts.write_predictions(paths.BASELINE_PREDICTIONS, pd.concat(frames))
-    artifacts.write_permutations(paths.BASELINE_PERMUTATIONS, null)
+    formats.write_predictions(paths.BASELINE_PREDICTIONS, pd.concat(frames))
+    formats.write_permutations(paths.BASELINE_PERMUTATIONS, null)
     for name, values in results.items():
         print(f"baseline {name}: AUC {values['auc']}, balanced accuracy "
               f"{values['balanced_accuracy']}, p={values['p_value']} ({values['test']})")

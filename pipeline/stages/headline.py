@@ -3,12 +3,13 @@
 The full metrics files hold counts, thresholds and interval bounds, over a hundred
 columns in ``dvc exp show``. This file holds only what compares runs (AUC, balanced
 accuracy, p against chance), under names found in no other metrics file, so DVC shows
-them without a file prefix and the README's ``dvc exp show`` fits a 160-column terminal.
+them without a file prefix and the ``dvc exp show`` of docs/experiments.md fits a 160-column terminal.
 """
 
 from __future__ import annotations
 
-from pipeline import artifacts, paths
+from pipeline import formats
+from pipeline.formats import paths
 
 # headline name -> (metrics file, baseline name or None, key)
 FIGURES = {
@@ -35,8 +36,8 @@ def headline(metrics_by_file: dict) -> dict:
 
 def main() -> None:
     files = {path for path, _, _ in FIGURES.values()}
-    artifacts.write_metrics(paths.HEADLINE_METRICS,
-                            headline({path: artifacts.read_metrics(path) for path in files}))
+    formats.write_metrics(paths.HEADLINE_METRICS,
+                            headline({path: formats.read_metrics(path) for path in files}))
 
 
 if __name__ == "__main__":

@@ -14,14 +14,23 @@ import time
 import numpy as np
 import pandas as pd
 
-from pipeline import artifacts, paths
-from pipeline.arms import detection, fold_predictions, reference_features, reference_predictions
-from pipeline.executors import run_local
-from pipeline.fold_cache import fold_jobs
-from pipeline.inverse_power_law import fit_curve, projections
-from pipeline.params import load_params
-from pipeline.settings import input_settings, train_settings
-from pipeline.splits import Fold, cross_validation_folds, subsampled_fold, usable_folds
+from pipeline import formats
+from pipeline.config.params import load_params
+from pipeline.config.settings import input_settings, train_settings
+from pipeline.crossval.executors import run_local
+from pipeline.crossval.fold_jobs import fold_jobs
+from pipeline.crossval.splits import (
+    Fold,
+    cross_validation_folds,
+    subsampled_fold,
+    usable_folds,
+)
+from pipeline.evaluation.predictions import fold_results_frame
+from pipeline.evaluation.radiomics import feature_table
+from pipeline.evaluation.reference_models import cross_validated_probabilities
+from pipeline.formats import paths
+from pipeline.power.arms import detection
+from pipeline.power.inverse_power_law import fit_curve, projections
 
 
 def subsampled_folds(folds: list[Fold], targets, fraction: float, repeat: int, inner_val_size: int,
@@ -38,11 +47,11 @@ def arm_points(arm: str, params: dict, folds: list[Fold], targets: dict[str, int
     inner = params["loocv"]["inner_val_size"]
     plans = [(fraction, repeat, subsampled_folds(folds, targets, fraction, repeat, inner, params["seed"]))
              for fraction in settings["fractions"] for repeat in range(1, settings["repeats"] + 1)]
-    features = reference_features(paths.PREPROCESSED, targets) if arm == "radiomics" else None
+    features = feature_table(paths.PREPROCESSED, sorted(targets)) if arm == "radiomics" else None
     points = []
     for fraction, repeat, plan in plans:
         if arm == "radiomics":
-            predictions = reference_predictions(arm, features, targets, plan)
+            predictions = cross_validated_probabilities(arm, features, targets, plan)
         else:
             predictions = network_predictions(arm, params, plan, targets)
         points.append({"arm": arm, "fraction": fraction, "repeat": repeat,
@@ -60,11 +69,11 @@ def network_predictions(network: str, params: dict, plan: list[Fold], targets) -
     jobs_count = params["loocv"]["jobs"]
     jobs = fold_jobs(plan, train, input_settings(params), targets, paths.PREPROCESSED,
                      paths.LEARNING_CURVE_FOLDS, params["loocv"]["threads"])
-    return fold_predictions(run_local(jobs, jobs_count), targets)
+    return fold_results_frame(run_local(jobs, jobs_count), targets)
 
 
 def summary(points: pd.DataFrame, settings: dict, seed: int) -> dict:
-    """``metrics/learning_curve.json`` for one arm's points (SPEC.md)."""
+    """``metrics/learning_curve.json`` for one arm's points (docs/contract.md)."""
     by_share = points.groupby("fraction")
     rows = [{"train_patients": round(float(group["train_patients"].mean()), 2),
              "auc_mean": round(float(group["auc"].mean()), 4),
@@ -83,7 +92,7 @@ def main() -> None:
     """Runs the stage with params.yaml."""
     params = load_params()
     settings = params["learning_curve"]
-    patient_ids, targets = artifacts.cohort(paths.MANIFEST)
+    patient_ids, targets = formats.cohort(paths.MANIFEST)
     labels = [targets[i] for i in patient_ids]
     count = usable_folds(labels, settings["folds"])
     if count < settings["folds"]:
@@ -98,8 +107,8 @@ def main() -> None:
         metrics[arm] = summary(points, settings, params["seed"])
         projected = ", ".join(f"{n}: {v['auc']}" for n, v in metrics[arm]["projected"].items())
         print(f"learning curve {arm}: projected AUC with {projected} training patients")
-    artifacts.write_learning_points(paths.LEARNING_CURVE_POINTS, pd.concat(frames, ignore_index=True))
-    artifacts.write_metrics(paths.LEARNING_CURVE_METRICS, metrics)
+    formats.write_learning_points(paths.LEARNING_CURVE_POINTS, pd.concat(frames, ignore_index=True))
+    formats.write_metrics(paths.LEARNING_CURVE_METRICS, metrics)
     print(f"learning curve done in {time.perf_counter() - started:.0f} s")
 
 

@@ -1,7 +1,7 @@
 """Stage ``loocv``: one model per fold, each tested on patients it never saw.
 
 Default scheme is the study's leave-one-out. Folds are cached by content (see
-``fold_cache``): re-running after an interruption trains only the unfinished folds.
+``pipeline.crossval.fold_jobs``): re-running after an interruption trains only the unfinished folds.
 A line per fold reports progress.
 """
 
@@ -11,14 +11,17 @@ import time
 
 import pandas as pd
 
-from pipeline import artifacts, paths
-from pipeline.executors import oversubscription, run_local, run_ray
-from pipeline.fold_cache import FoldJob, fold_jobs
-from pipeline.metrics import evaluate, mann_whitney_test, roc_points
-from pipeline.formatting import describe_single_class, report_line
-from pipeline.params import load_params
-from pipeline.settings import cv_folds, input_settings, train_settings
-from pipeline.splits import Fold
+from pipeline import formats
+from pipeline.config.params import load_params
+from pipeline.config.settings import input_settings, train_settings
+from pipeline.crossval.executors import oversubscription, run_jobs
+from pipeline.crossval.fold_jobs import FoldJob, fold_jobs
+from pipeline.crossval.scheme import cv_folds
+from pipeline.crossval.splits import Fold
+from pipeline.evaluation.metrics import evaluate, mann_whitney_test, roc_points
+from pipeline.evaluation.predictions import fold_results_frame
+from pipeline.formats import paths
+from pipeline.presentation.formatting import describe_single_class, report_line
 
 
 def build_jobs(params: dict, folds: list[Fold], targets: dict[str, int]) -> list[FoldJob]:
@@ -40,17 +43,12 @@ def progress_line(result: dict, total: int, targets: dict[str, int]) -> str:
 
 def collect(results: list[dict], jobs: list[FoldJob], targets, threshold: float):
     """Predictions (one row per patient) and the fold index, from fold results."""
-    rows, index = [], []
     cache_of = {job.fold.number: job for job in jobs}
-    for result in sorted(results, key=lambda r: r["fold"]):
-        for pid, prob in zip(result["test_ids"], result["probabilities"]):
-            rows.append({"patient_id": pid, "target": targets[pid], "prob": round(prob, 6),
-                         "pred": int(prob >= threshold), "fold": result["fold"]})
-        index.append({"fold": result["fold"], "test_patients": ";".join(result["test_ids"]),
-                      "run_dir": str(cache_of[result["fold"]].live_dir),
-                      "seconds": result["seconds"], "best_epoch": result["best_epoch"],
-                      "lr": result["lr"]})
-    return pd.DataFrame(rows), pd.DataFrame(index)
+    index = [{"fold": result["fold"], "test_patients": ";".join(result["test_ids"]),
+              "run_dir": str(cache_of[result["fold"]].live_dir), "seconds": result["seconds"],
+              "best_epoch": result["best_epoch"], "lr": result["lr"]}
+             for result in sorted(results, key=lambda r: r["fold"])]
+    return fold_results_frame(results, targets, threshold, rounded=True), pd.DataFrame(index)
 
 
 def lr_selection(grid: list[float], chosen: pd.Series) -> dict:
@@ -61,21 +59,13 @@ def lr_selection(grid: list[float], chosen: pd.Series) -> dict:
             "chosen": [{"lr": lr, "folds": int(counts.get(lr, 0))} for lr in grid]}
 
 
-def run_jobs(params: dict, jobs: list[FoldJob]):
-    """The configured executor's iterator of fold results."""
-    loocv = params["loocv"]
-    if loocv["executor"] == "ray":
-        return run_ray(jobs, loocv["jobs"], loocv["ray_address"])
-    return run_local(jobs, loocv["jobs"])
-
-
 def main() -> None:
     """Runs the stage with params.yaml."""
     params = load_params()
     # outputs/loocv persists between runs (DVC does not clear it): a fold killed while
     # writing, then never retrained (its inputs changed), would leave its temporary there.
-    artifacts.remove_leftovers(paths.LOOCV)
-    patient_ids, targets = artifacts.cohort(paths.MANIFEST)
+    formats.remove_leftovers(paths.LOOCV)
+    patient_ids, targets = formats.cohort(paths.MANIFEST)
     folds = cv_folds(params, patient_ids, targets)
     jobs = build_jobs(params, folds, targets)
     crowded = oversubscription(params["loocv"]["jobs"], params["loocv"]["threads"])
@@ -86,13 +76,14 @@ def main() -> None:
           f"({finished} cached, {len(jobs) - finished} to train, jobs={params['loocv']['jobs']}, "
           f"executor={params['loocv']['executor']})", flush=True)
     started, results = time.perf_counter(), []
-    for result in run_jobs(params, jobs):
+    for result in run_jobs(jobs, params["loocv"]["executor"], params["loocv"]["jobs"],
+                           params["loocv"]["ray_address"]):
         results.append(result)
         print(progress_line(result, len(folds), targets), flush=True)
     threshold = params["evaluate"]["threshold"]
     predictions, index = collect(results, jobs, targets, threshold)
-    artifacts.write_predictions(paths.LOOCV_PREDICTIONS, predictions)
-    artifacts.write_fold_index(paths.LOOCV_INDEX, index)
+    formats.write_predictions(paths.LOOCV_PREDICTIONS, predictions)
+    formats.write_fold_index(paths.LOOCV_INDEX, index)
     metrics = {**evaluate(predictions["target"], predictions["prob"], threshold,
                           params["evaluate"]["bootstrap"], params["seed"]),
                **mann_whitney_test(predictions["target"], predictions["prob"]),
@@ -100,8 +91,8 @@ def main() -> None:
                "network": params["model"]["network"]}
     if params["loocv"]["lr_grid"]:
         metrics["lr_selection"] = lr_selection(params["loocv"]["lr_grid"], index["lr"])
-    artifacts.write_metrics(paths.LOOCV_METRICS, metrics)
-    artifacts.write_roc_points(paths.ROC_LOOCV, roc_points(predictions["target"], predictions["prob"]))
+    formats.write_metrics(paths.LOOCV_METRICS, metrics)
+    formats.write_roc_points(paths.ROC_LOOCV, roc_points(predictions["target"], predictions["prob"]))
     print(f"{params['loocv']['scheme']} done in {time.perf_counter() - started:.0f} s")
     print(report_line("LOOCV", metrics) + f", AUC {metrics['auc']}, p={metrics['p_value']}")
     warning = describe_single_class("LOOCV", metrics)

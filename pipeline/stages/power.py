@@ -18,17 +18,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline import artifacts, paths
-from pipeline.arms import (BLIND_ARMS, REFERENCE_ARMS, detection, fold_predictions, reference_features,
-                           reference_predictions)
-from pipeline.executors import oversubscription, run_local, run_ray
-from pipeline.fold_cache import FoldJob, fold_jobs
-from pipeline.params import load_params
-from pipeline.settings import input_settings, train_settings
-from pipeline.power_analysis import control_sentence, control_verdict, power_metrics
-from pipeline.preprocess import PreprocessSettings
-from pipeline.splits import cross_validation_folds, usable_folds
-from pipeline.synthetic import generated_cohort, preprocessed_dir
+from pipeline import formats
+from pipeline.config.params import load_params
+from pipeline.config.settings import input_settings, preprocess_settings, train_settings
+from pipeline.crossval.executors import oversubscription, run_jobs
+from pipeline.crossval.fold_jobs import FoldJob, fold_jobs
+from pipeline.crossval.splits import cross_validation_folds, usable_folds
+from pipeline.evaluation.predictions import fold_results_frame
+from pipeline.evaluation.radiomics import feature_table
+from pipeline.evaluation.reference_models import cross_validated_probabilities
+from pipeline.formats import paths
+from pipeline.power.analysis import control_verdict, power_metrics
+from pipeline.power.arms import BLIND_ARMS, REFERENCE_ARMS, detection
+from pipeline.power.generated_cohorts import generated_cohort, preprocessed_dir
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,7 @@ def cell_folds(targets: dict[str, int], folds: int, inner_val_size: int, seed: i
 def network_results(jobs_by_cell: dict[tuple, list[FoldJob]], power: dict, ray_address):
     """Runs every network fold of the grid; yields (cell key, fold results) as cells finish."""
     jobs = [job for cell_jobs in jobs_by_cell.values() for job in cell_jobs]
-    if power["executor"] == "ray":
-        stream = run_ray(jobs, power["jobs"], ray_address)
-    else:
-        stream = run_local(jobs, power["jobs"])
+    stream = run_jobs(jobs, power["executor"], power["jobs"], ray_address)
     cell_of = {job.cache_dir: key for key, cell_jobs in jobs_by_cell.items() for job in cell_jobs}
     done: dict[tuple, list[dict]] = defaultdict(list)
     for result in stream:
@@ -89,8 +88,8 @@ def progress_line(index: int, total: int, arm: str, cell: Cell, found: dict, not
 
 def make_cohorts(cells: list[Cell], params: dict) -> tuple[dict, dict]:
     """Every cell's generated cohort (cached) and its folds: ``{cell: targets}``, ``{cell: folds}``."""
-    power, prepare = params["power"], params["prepare"]
-    settings = PreprocessSettings(prepare["crop_mm"], prepare["crop_voxels"], tuple(prepare["percentiles"]))
+    power = params["power"]
+    settings = preprocess_settings(params)
     targets, folds = {}, {}
     for index, cell in enumerate(cells, start=1):
         started = time.perf_counter()
@@ -116,9 +115,10 @@ def reference_rows(cells: list[Cell], targets: dict, folds: dict, alpha: float) 
     """The reference arms (radiomics, prior) on every cell: seconds in all."""
     rows = []
     for cell in cells:
-        features = reference_features(preprocessed_dir(cohort_dir(cell)), targets[cell])
-        rows += [row(arm, cell, detection(reference_predictions(arm, features, targets[cell], folds[cell]),
-                                          alpha)) for arm in REFERENCE_ARMS]
+        features = feature_table(preprocessed_dir(cohort_dir(cell)), sorted(targets[cell]))
+        rows += [row(arm, cell, detection(cross_validated_probabilities(arm, features, targets[cell],
+                                                                        folds[cell]), alpha))
+                 for arm in REFERENCE_ARMS]
     return rows
 
 
@@ -136,12 +136,22 @@ def network_rows(network: str, cells: list[Cell], targets: dict, folds: dict, pa
     print(f"{network}: {cached} of {sum(map(len, jobs.values()))} folds cached", flush=True)
     rows, started = [], time.perf_counter()
     for cell, results in network_results(jobs, power, params["loocv"]["ray_address"]):
-        rows.append(row(network, cell, detection(fold_predictions(results, targets[cell]), power["alpha"])))
+        rows.append(row(network, cell, detection(fold_results_frame(results, targets[cell]), power["alpha"])))
         note = ("cached" if all(result["cached"] for result in results)
                 else f"{time.perf_counter() - started:.0f} s")
         started = time.perf_counter()
         print(progress_line(done_before + len(rows), total, network, cell, rows[-1], note), flush=True)
     return rows
+
+
+def control_line(kind: str, verdict: dict) -> str:
+    """``positive control densenet_small, effect 3, n = 24: passed (3 of 3 detected)``; the
+    report and the explorer put each verdict in a sentence."""
+    head = f"{kind} control {verdict['arm']}, effect {verdict['effect']:g}, n = {verdict['patients']}"
+    if verdict["passed"] is None:
+        return f"{head}: not run (no such cell in the power grid)"
+    outcome = "passed" if verdict["passed"] else "CONTROL FAILED"
+    return f"{head}: {outcome} ({verdict['detected']} of {verdict['replicates']} detected)"
 
 
 def control_verdicts(table: pd.DataFrame, controls: dict) -> dict:
@@ -159,7 +169,7 @@ def main() -> None:
     power = params["power"]
     grid = power["grids"][power["grid"]]
     cells = grid_cells(grid["effects"], grid["patients"], grid["replicates"], power["controls"])
-    artifacts.remove_leftovers(paths.POWER)
+    formats.remove_leftovers(paths.POWER)
     print(f"power study ({power['grid']} grid): {len(cells)} cohorts x "
           f"{len(grid['networks']) + len(REFERENCE_ARMS)} arms", flush=True)
     crowded = oversubscription(power["jobs"], params["loocv"]["threads"])
@@ -171,12 +181,12 @@ def main() -> None:
     for network in grid["networks"]:
         rows += network_rows(network, cells, targets, folds, params, len(rows), total)
     table = pd.DataFrame(rows)
-    artifacts.write_power_table(paths.POWER_TABLE, table)
+    formats.write_power_table(paths.POWER_TABLE, table)
     metrics = {**power_metrics(table, power["alpha"]), "controls": control_verdicts(table, power["controls"])}
-    artifacts.write_metrics(paths.POWER_METRICS, metrics)
+    formats.write_metrics(paths.POWER_METRICS, metrics)
     for verdicts in metrics["controls"].values():
         for kind, verdict in verdicts.items():
-            print(f"{kind} control: {control_sentence(verdict)}")
+            print(control_line(kind, verdict))
 
 
 if __name__ == "__main__":

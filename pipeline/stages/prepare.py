@@ -6,12 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline import artifacts, paths
+from pipeline import formats
+from pipeline.config.params import load_params
+from pipeline.config.settings import preprocess_settings
+from pipeline.formats import paths
 from pipeline.ingest.field_of_view import CropTooLarge, check_crop_fits
 from pipeline.ingest.labels import LabelsFileError
-from pipeline.params import load_params
-from pipeline.preparation import prepare_cohort, summary_lines
-from pipeline.preprocess import PreprocessSettings
+from pipeline.preprocessing.cohort import prepare_cohort, summary_lines
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -20,12 +21,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=paths.DATA)
     args = parser.parse_args(argv)
     params = load_params()
-    settings = PreprocessSettings(crop_mm=params["prepare"]["crop_mm"],
-                                  crop_voxels=params["prepare"]["crop_voxels"],
-                                  percentiles=tuple(params["prepare"]["percentiles"]))
+    settings = preprocess_settings(params)
     if not (args.data / "labels.csv").is_file():
         raise SystemExit(f"no {args.data / 'labels.csv'}: run `python -m pipeline.synth "
-                         f"{args.data}` for the built-in cohort, or see README (own cohort)")
+                         f"{args.data}` for the built-in cohort, or see docs/your-data.md (your own cohort)")
     try:
         check_crop_fits(args.data, params["prepare"]["crop_mm"])
         rows, applied = prepare_cohort(args.data, paths.PREPROCESSED, settings,
@@ -34,13 +33,13 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"params.yaml is not valid: prepare.crop_mm: {error}") from None
     except LabelsFileError as error:
         raise SystemExit(str(error)) from None
-    artifacts.write_applied(paths.APPLIED, {
+    formats.write_applied(paths.APPLIED, {
         "params": {key: params["prepare"][key] for key in ("crop_mm", "crop_voxels", "percentiles")},
         "spacing_mm": settings.spacing_mm,
         "reference": settings.reference, "sequences": ["t1", "t1c", "t2", "flair"],
         "transforms": next(iter(applied.values()))["transforms"] if applied else [],
         "patients": applied})
-    artifacts.write_manifest(paths.MANIFEST, rows)
+    formats.write_manifest(paths.MANIFEST, rows)
     print("\n".join(summary_lines(rows)), flush=True)
     included = sum(row["included"] for row in rows)
     if included < params["data"]["min_patients"]:

@@ -9,19 +9,18 @@ only to show how optimistic that number is.
 
 from __future__ import annotations
 
-import dataclasses
-
-import numpy as np
 import pandas as pd
 
-from pipeline import artifacts, paths
-from pipeline.fit import fit, load_examples, predict
-from pipeline.metrics import evaluate, roc_points
-from pipeline.network import save_network
-from pipeline.params import load_params
-from pipeline.settings import input_settings, train_settings
-from pipeline.formatting import describe_single_class, report_line
-from pipeline.splits import holdout_fold
+from pipeline import formats
+from pipeline.config.params import load_params
+from pipeline.config.settings import input_settings, train_settings
+from pipeline.crossval.splits import holdout_fold
+from pipeline.evaluation.metrics import evaluate, roc_points
+from pipeline.evaluation.predictions import predictions_frame
+from pipeline.formats import paths
+from pipeline.presentation.formatting import describe_single_class, report_line
+from pipeline.training.fit import fit, load_examples, predict
+from pipeline.training.network import save_network
 
 
 def split_predictions(fold, patient_ids, targets, probabilities, threshold) -> pd.DataFrame:
@@ -29,10 +28,8 @@ def split_predictions(fold, patient_ids, targets, probabilities, threshold) -> p
     split_of = {**{i: "train" for i in fold.train_ids},
                 **{i: "validation" for i in fold.validation_ids},
                 **{i: "holdout" for i in fold.test_ids}}
-    return pd.DataFrame({
-        "patient_id": patient_ids, "target": [targets[i] for i in patient_ids],
-        "prob": np.round(probabilities, 6), "pred": (probabilities >= threshold).astype(int),
-        "fold": [split_of[i] for i in patient_ids]})
+    return predictions_frame(patient_ids, probabilities, [split_of[i] for i in patient_ids], targets,
+                             threshold, rounded=True)
 
 
 def evaluation_metrics(predictions: pd.DataFrame, evaluate_params: dict, seed: int) -> dict:
@@ -53,15 +50,14 @@ def evaluation_metrics(predictions: pd.DataFrame, evaluate_params: dict, seed: i
 def main() -> None:
     """Runs the stage with params.yaml."""
     params = load_params()
-    patient_ids, targets = artifacts.cohort(paths.MANIFEST)
+    patient_ids, targets = formats.cohort(paths.MANIFEST)
     fold = holdout_fold(patient_ids, [targets[i] for i in patient_ids], params["train"]["holdout_size"],
                         params["train"]["validation_size"], params["seed"])
     inputs = input_settings(params)
     examples = {e.patient_id: e for e in load_examples(paths.PREPROCESSED, patient_ids, targets, **inputs)}
     settings = train_settings(params, params["train"]["patience"])
-    if settings.stopping == "fixed":  # nothing to stop on: the validation patients train too
-        fold = dataclasses.replace(fold, train_ids=fold.fitting_ids, validation_ids=())
-    if settings.stopping == "early":
+    fold = fold.for_stopping(settings.early_stopping)
+    if settings.early_stopping:
         print(f"single split: {len(fold.train_ids)} train, {len(fold.validation_ids)} validation "
               f"(early stopping), {len(fold.test_ids)} held out", flush=True)
     else:
@@ -75,14 +71,14 @@ def main() -> None:
     probabilities = predict(result.network, [examples[i] for i in patient_ids])
     predictions = split_predictions(fold, patient_ids, targets, probabilities,
                                     params["evaluate"]["threshold"])
-    artifacts.write_predictions(paths.TRAIN_PREDICTIONS, predictions)
+    formats.write_predictions(paths.TRAIN_PREDICTIONS, predictions)
     metrics = evaluation_metrics(predictions, params["evaluate"], params["seed"])
     for values in metrics.values():
         values["network"] = settings.network
-    artifacts.write_metrics(paths.HOLDOUT_METRICS, metrics["holdout"])
-    artifacts.write_metrics(paths.RESUBSTITUTION_METRICS, metrics["resubstitution"])
+    formats.write_metrics(paths.HOLDOUT_METRICS, metrics["holdout"])
+    formats.write_metrics(paths.RESUBSTITUTION_METRICS, metrics["resubstitution"])
     holdout = predictions[predictions["fold"] == "holdout"]
-    artifacts.write_roc_points(paths.ROC_HOLDOUT, roc_points(holdout["target"], holdout["prob"]))
+    formats.write_roc_points(paths.ROC_HOLDOUT, roc_points(holdout["target"], holdout["prob"]))
     if result.best_val_loss is None:
         print(f"{settings.network}: trained {result.best_epoch + 1} epochs ({result.seconds:.0f} s)")
     else:

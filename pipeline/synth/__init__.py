@@ -1,7 +1,7 @@
 """The built-in cohort generator: a study-like set of synthetic 3D head MRIs.
 
 ``python -m pipeline.synth DIR [--effect X] [--seed N]`` writes, in the input layout of
-SPEC.md, 33 patients ``GBM-001``..``GBM-033`` like the study's: 24 complete (15 extensive,
+docs/contract.md, 33 patients ``GBM-001``..``GBM-033`` like the study's: 24 complete (15 extensive,
 7 microscopic, 2 none), 3 missing one sequence, 2 empty folders, 2 with no folder and 2 with
 only the segmentation, roles shuffled by the seed. Every image is an analytic head phantom
 (scalp, skull, CSF, cortex, white matter, ventricles, deep grey nuclei, cerebellum,

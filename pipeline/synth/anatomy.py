@@ -11,8 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.synth.shapes import (Ellipsoid, Intersection, Perturbed, Points, Shape, Union,
-                                   quaternion_matrix, wave)
+from pipeline.synth.shapes import (
+    Ellipsoid,
+    Intersection,
+    Perturbed,
+    Points,
+    Shape,
+    Union,
+    quaternion_matrix,
+    wave,
+)
 
 # Nominal brainstem: a vertical core plus the pons bulging forward; about 22 x 20 x 48 mm.
 BRAINSTEM_CORE_RADII = (10.0, 8.0, 24.0)

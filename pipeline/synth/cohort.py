@@ -1,4 +1,4 @@
-"""The cohort: which patient plays which role, and writing it in the input layout of SPEC.md.
+"""The cohort: which patient plays which role, and writing it in the input layout of docs/contract.md.
 
 Roles and labels are shuffled by the seed, so excluded patients are spread among the ids.
 A few complete patients use the file name variants the ingest must accept.
@@ -18,7 +18,13 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
-from pipeline.synth.patient import IMAGE_KEYS, LABELS, SEG_KEY, draw_patient, synthesise_patient
+from pipeline.synth.patient import (
+    IMAGE_KEYS,
+    LABELS,
+    SEG_KEY,
+    draw_patient,
+    synthesise_patient,
+)
 
 COMPLETE = "complete"
 EMPTY_FOLDER = "empty_folder"
@@ -26,7 +32,7 @@ NO_FOLDER = "no_folder"
 SEG_ONLY = "seg_only"
 MISSING = "missing:"  # followed by the missing sequence
 MISSING_ORDER = ("t1c", "t2", "flair", "t1")  # one different sequence per incomplete patient
-# Complete patients, in id order, take these file name variants (SPEC.md allows them all).
+# Complete patients, in id order, take these file name variants (docs/contract.md allows them all).
 NAME_VARIANTS = ("t1ce", "upper_case_flair", "brats_prefix", "brainstem_seg", "uncompressed")
 GZIP_LEVEL = 6
 ROLES_STREAM = 0  # patients draw from (seed, index >= 1); roles from (seed, 0)

@@ -15,8 +15,16 @@ import numpy as np
 from pipeline.synth.anatomy import Anatomy, draw_anatomy
 from pipeline.synth.contrasts import INFILTRATION_GAIN, SEQUENCES, draw_contrasts
 from pipeline.synth.render import render_clean, render_mask
-from pipeline.synth.scanner import (PROTOCOLS, SITES, Acquisition, Pose, acquire, draw_acquisition,
-                                    draw_pose, draw_site)
+from pipeline.synth.scanner import (
+    PROTOCOLS,
+    SITES,
+    Acquisition,
+    Pose,
+    acquire,
+    draw_acquisition,
+    draw_pose,
+    draw_site,
+)
 
 POSITIVE_LABEL = "extensive"
 LABELS = ("none", "microscopic", "extensive")

@@ -11,11 +11,13 @@ import pytest
 import torch
 
 from dashboard import data
-from pipeline import artifacts, experiments, paths
-from pipeline.formatting import format_value
+from pipeline import formats
+from pipeline.formats import paths
+from pipeline.presentation import experiments
+from pipeline.presentation.formatting import format_value
 from tests.dashboard.conftest import PAGES, open_page
 from tests.outputs_factory import write_fake_outputs
-from tests.test_experiments import EXP_SHOW
+from tests.presentation.test_experiments import EXP_SHOW
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +28,7 @@ def _texts(elements) -> str:
 
 def test_cohort_page_shows_loocv_metrics_and_exclusions(in_outputs):
     app = open_page()
-    loocv = artifacts.read_metrics(paths.LOOCV_METRICS)
+    loocv = formats.read_metrics(paths.LOOCV_METRICS)
     metrics = {metric.label: metric.value for metric in app.metric}
     assert metrics["LOOCV accuracy"] == format_value(loocv["accuracy"])
     assert metrics["Included patients"] == "10" and metrics["Excluded"] == "3"
@@ -72,7 +74,7 @@ def _volume(encoded: str):
 def test_patients_page_lists_every_included_patient(in_outputs):
     app = open_page("views/patients.py")
     table = app.dataframe[0].value
-    expected = artifacts.included_patients(artifacts.read_manifest(paths.MANIFEST))
+    expected = formats.included_patients(formats.read_manifest(paths.MANIFEST))
     assert table["patient_id"].tolist() == expected["patient_id"].tolist()
     assert app.selectbox(key="patient").options[0].startswith("GBM-001 · negative · LOOCV p=")
 
@@ -81,7 +83,7 @@ def test_negatives_missed_by_loocv_take_two_clicks(in_outputs):
     app = open_page("views/patients.py")
     app.button_group(key="class_filter").set_value("negative")
     app.toggle(key="loocv_errors_only").set_value(True).run()
-    loocv = artifacts.read_predictions(paths.LOOCV_PREDICTIONS)
+    loocv = formats.read_predictions(paths.LOOCV_PREDICTIONS)
     missed = loocv[(loocv["target"] == 0) & (loocv["pred"] == 1)]["patient_id"].tolist()
     assert missed, "the fake outputs should hold a negative that LOOCV missed"
     assert app.dataframe[0].value["patient_id"].tolist() == missed
@@ -91,7 +93,7 @@ def test_negatives_missed_by_loocv_take_two_clicks(in_outputs):
 def test_viewer_sends_the_sequence_and_the_mask_as_nifti(in_outputs):
     app = open_page("views/patients.py")
     (viewer,) = _viewers(app)
-    patient = artifacts.read_patient(paths.PREPROCESSED, "GBM-001", full=False)
+    patient = formats.read_patient(paths.PREPROCESSED, "GBM-001", full=False)
     image = _volume(viewer["nifti_data"])
     np.testing.assert_allclose(image.get_fdata(), patient.image[0].numpy(), atol=1e-4)
     np.testing.assert_array_equal(image.affine, patient.affine)
@@ -156,7 +158,7 @@ def test_mask_overlay_can_be_switched_off(in_outputs):
 
 def test_viewer_without_the_whole_head_offers_the_crop_only(tmp_path, monkeypatch):
     write_fake_outputs(tmp_path, n_patients=3)
-    artifacts.full_volume_path(tmp_path / paths.PREPROCESSED, "GBM-001").unlink()
+    formats.full_volume_path(tmp_path / paths.PREPROCESSED, "GBM-001").unlink()
     monkeypatch.chdir(tmp_path)
     app = open_page("views/patients.py")
     assert app.radio(key="grid").options == ["model crop"]

@@ -16,10 +16,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline import artifacts
-from pipeline.formatting import format_value
-from tests.browser import (APP, chromium, first_page_seconds, needs_chromium, streamlit_server,
-                           wait_for_text, wait_until_healthy)
+from pipeline import formats
+from pipeline.presentation.formatting import format_value
+from tests.browser import (
+    APP,
+    chromium,
+    first_page_seconds,
+    needs_chromium,
+    streamlit_server,
+    wait_for_text,
+    wait_until_healthy,
+)
 from tests.outputs_factory import write_fake_outputs
 
 pytestmark = [needs_chromium, pytest.mark.slow]
@@ -100,7 +107,7 @@ def _open_tab(driver, label: str) -> None:
 
 def test_first_page_shows_results_and_loads_no_chart_or_viewer(browser, server, tmp_path):
     url, started, process = server
-    loocv = artifacts.read_metrics(tmp_path / "metrics" / "loocv.json")
+    loocv = formats.read_metrics(tmp_path / "metrics" / "loocv.json")
     wait_until_healthy(url, process)
     browser.get(url)
     wait_for_text(browser, ["LOOCV accuracy", format_value(loocv["accuracy"]), "GBM-090",
@@ -119,7 +126,7 @@ def test_first_page_shows_results_and_loads_no_chart_or_viewer(browser, server, 
 
 def test_first_page_on_a_warm_server_within_3_s(browser, server, tmp_path):
     url, _, process = server
-    loocv = artifacts.read_metrics(tmp_path / "metrics" / "loocv.json")
+    loocv = formats.read_metrics(tmp_path / "metrics" / "loocv.json")
     expected = ["LOOCV accuracy", format_value(loocv["accuracy"])]
     wait_until_healthy(url, process)
     first_page_seconds(browser, url, expected)  # warms the server's caches and the browser's

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from dashboard import nifti
-from pipeline import artifacts, paths
+from pipeline import formats
+from pipeline.formats import paths
 from tests.outputs_factory import write_fake_outputs
 
 
@@ -19,7 +20,7 @@ def _read(blob: bytes) -> nib.Nifti1Image:
 def patient(tmp_path_factory):
     root = tmp_path_factory.mktemp("volumes")
     write_fake_outputs(root, n_patients=3, with_model=False)
-    return artifacts.read_patient(root / paths.PREPROCESSED, "GBM-001")
+    return formats.read_patient(root / paths.PREPROCESSED, "GBM-001")
 
 
 def test_nifti_bytes_keep_values_and_affine():
@@ -61,7 +62,7 @@ def test_patient_grids_hold_the_crop_and_the_whole_head(patient):
 
 def test_patient_read_without_the_whole_head_has_the_crop_only(tmp_path):
     write_fake_outputs(tmp_path, n_patients=3, with_model=False)
-    patient = artifacts.read_patient(tmp_path / paths.PREPROCESSED, "GBM-002", full=False)
+    patient = formats.read_patient(tmp_path / paths.PREPROCESSED, "GBM-002", full=False)
     assert list(nifti.patient_grids(patient)) == ["crop"]
 
 

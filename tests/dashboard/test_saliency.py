@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from dashboard import saliency
-from pipeline.network import build_network
+from pipeline.training.network import build_network
 
 
 @pytest.fixture(scope="module")

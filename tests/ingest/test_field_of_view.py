@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.ingest.field_of_view import CropTooLarge, check_crop_fits, field_of_view_mm
+from pipeline.ingest.field_of_view import (
+    CropTooLarge,
+    check_crop_fits,
+    field_of_view_mm,
+)
 from tests.nifti_factory import grid_affine, save, write_cohort, write_patient
 
 T1_FIELD_OF_VIEW = 72  # the factory's t1: 18 x 20 x 18 voxels of 4 mm

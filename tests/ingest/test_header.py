@@ -7,8 +7,12 @@ import numpy as np
 import pytest
 
 from pipeline.ingest.exclusion import Exclusion
-from pipeline.ingest.header import (check_rectangular, max_distance_mm, shear_degrees,
-                                    trusted_affine)
+from pipeline.ingest.header import (
+    check_rectangular,
+    max_distance_mm,
+    shear_degrees,
+    trusted_affine,
+)
 from tests.nifti_factory import grid_affine
 
 AFFINE = grid_affine((2, 2, 2), (20, 20, 20))

@@ -11,8 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.ingest.exclusion import Exclusion
-from pipeline.ingest.labels import (CLASSES, LabelsFileError, is_safe_id, normalise_label,
-                                    read_label_rows, resolve_labels)
+from pipeline.ingest.labels import (
+    CLASSES,
+    LabelsFileError,
+    is_safe_id,
+    normalise_label,
+    read_label_rows,
+    resolve_labels,
+)
 
 HYPOTHESIS = settings(max_examples=150, deadline=None,
                       suppress_health_check=[HealthCheck.function_scoped_fixture])

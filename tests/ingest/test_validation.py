@@ -7,8 +7,13 @@ import numpy as np
 import pytest
 
 from pipeline.ingest.exclusion import Exclusion
-from pipeline.ingest.validation import (Volume, brainstem_mask, check_image, coverage,
-                                        load_volume)
+from pipeline.ingest.validation import (
+    Volume,
+    brainstem_mask,
+    check_image,
+    coverage,
+    load_volume,
+)
 from tests.nifti_factory import grid_affine, save
 
 AFFINE = grid_affine((2, 2, 2), (16, 16, 16))

@@ -18,13 +18,22 @@ import pytest
 import yaml
 from plotly.offline import get_plotlyjs
 
-from pipeline import artifacts, paths
-from report import narrative, provenance
-from pipeline.formatting import format_interval, format_p_value, format_value
-from pipeline.results import TABLE_METRICS
+from pipeline import formats
+from pipeline.formats import paths
+from pipeline.presentation.formatting import (
+    format_interval,
+    format_p_value,
+    format_value,
+)
+from pipeline.presentation.results import TABLE_METRICS
+from pipeline.presentation import narrative, provenance
 from report import render as render_module
-from tests.outputs_factory import (write_experiment, write_fake_outputs, write_learning_curve,
-                                   write_power)
+from tests.outputs_factory import (
+    write_experiment,
+    write_fake_outputs,
+    write_learning_curve,
+    write_power,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -165,7 +174,7 @@ def test_summary_says_when_loocv_predicted_one_class(report, collapsed_report):
 
 def test_cohort_lists_every_exclusion_reason(report):
     root, _, page = report
-    manifest = artifacts.read_manifest(root / paths.MANIFEST)
+    manifest = formats.read_manifest(root / paths.MANIFEST)
     reasons = manifest.loc[~manifest["included"], "reason"].tolist()
     assert reasons and all(reason in page.text("Cohort") for reason in reasons)
 
@@ -357,7 +366,7 @@ def test_param_notes_read_the_comments_of_params_yaml():
 @pytest.mark.parametrize("changed, expected", [
     ([], "no uncommitted changes"),
     (["params.yaml", "dvc.lock"], "as a `dvc exp run` does"),
-    (["pipeline/fit.py"], "the commit alone does not reproduce these results"),
+    (["pipeline/training/fit.py"], "the commit alone does not reproduce these results"),
 ])
 def test_git_state_sentence_says_whether_the_commit_reproduces(changed, expected):
     assert expected in provenance.describe_git_state({"commit": "abc123", "changed": changed})

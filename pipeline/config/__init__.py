@@ -1,0 +1,1 @@
+"""Reading and checking params.yaml, and the plain settings objects the library takes."""

@@ -1,0 +1,1 @@
+"""From raw images to cached tensors: one patient's TorchIO chain and the loop over a cohort."""

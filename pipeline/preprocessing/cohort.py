@@ -1,0 +1,65 @@
+"""Preparing a cohort: each patient validated, preprocessed and cached, and its manifest row.
+
+Patients are streamed: one patient's images are in memory at a time, so peak memory does
+not grow with the cohort. Nothing under the cohort folder is ever written. Used by the
+``prepare`` stage and by the power study's generated cohorts, so both go through one path.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from pipeline import formats
+from pipeline.config.settings import PreprocessSettings
+from pipeline.ingest.cohort import PatientEntry, iter_cohort
+from pipeline.ingest.exclusion import Exclusion
+from pipeline.preprocessing.chain import brainstem_kept, preprocess
+
+
+def manifest_row(entry: PatientEntry, positive_class: str) -> dict:
+    """The manifest row of one patient (target empty when excluded)."""
+    included = entry.exclusion is None
+    target = int(entry.infiltration == positive_class) if included else None
+    return {"patient_id": entry.patient_id, "infiltration": entry.infiltration or "",
+            "target": target, "included": included,
+            "reason": "" if included else str(entry.exclusion)}
+
+
+def prepare_patient(entry: PatientEntry, output_dir: Path, settings: PreprocessSettings) -> dict | None:
+    """Preprocesses and caches one loaded patient; returns what was applied.
+
+    A failure excludes the patient (``invalid:all``) instead of stopping the cohort.
+    """
+    started = time.perf_counter()
+    try:
+        patient, history = preprocess(entry.patient, settings)
+    except Exception as error:  # a safety net: one odd patient must not stop the others
+        entry.exclusion = Exclusion("invalid:all", f"preprocessing failed for "
+                                    f"{entry.patient_id}: {type(error).__name__}: {error}")
+        return None
+    formats.write_patient(output_dir, patient)
+    return {"sources": {name: path.name for name, path in entry.patient.files.items()},
+            "brainstem_in_crop": round(brainstem_kept(patient), 4),
+            "seconds": round(time.perf_counter() - started, 3), "transforms": history}
+
+
+def prepare_cohort(data_root: Path, output_dir: Path, settings: PreprocessSettings,
+                   positive_class: str, seg_label: int | None = None) -> tuple[list[dict], dict]:
+    """Validates and preprocesses every patient; returns manifest rows and what was applied."""
+    rows, applied = [], {}
+    for entry in iter_cohort(data_root, data_root / "labels.csv", seg_label):
+        if entry.patient is not None:
+            record = prepare_patient(entry, output_dir, settings)
+            if record is not None:
+                applied[entry.patient_id] = record
+        rows.append(manifest_row(entry, positive_class))
+    return rows, applied
+
+
+def summary_lines(rows: list[dict]) -> list[str]:
+    """``33 patients: 24 included, 9 excluded`` and one line per exclusion."""
+    excluded = [row for row in rows if not row["included"]]
+    lines = [f"{len(rows)} patients: {len(rows) - len(excluded)} included, {len(excluded)} excluded"]
+    lines += [f"  excluded {row['patient_id']}: {row['reason']}" for row in excluded]
+    return lines

@@ -1,0 +1,1 @@
+"""What the dashboard and the report share: results tables, wording, figures, DVC experiments."""
