@@ -26,7 +26,9 @@ import yaml
 from plotly.io import to_html
 from plotly.io.base_renderers import MimetypeRenderer
 
+from pipeline import formats
 from pipeline.formats import paths, write_text
+from pipeline.presentation.checklist import checklist_table
 
 CODE_ROOT = Path(__file__).resolve().parents[1]
 QUARTO_MISSING = ("Quarto not found: rendering {source} with the Jupyter stack "
@@ -238,7 +240,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     output = args.output or args.root / paths.REPORT_HTML
     render(args.source, output, args.root, args.engine)
-    print(f"report written to {output}")
+    formats.write_checklist(output.parent / paths.REPORT_CHECKLIST.name, checklist_table())
+    print(f"report written to {output}, its TRIPOD+AI checklist beside it")
 
 
 if __name__ == "__main__":

@@ -7,9 +7,9 @@ import streamlit as st
 from dashboard import data, tables
 from dashboard.views.common import chart, missing
 from pipeline.formats import paths
-from pipeline.presentation import figures
+from pipeline.presentation import figures, narrative
 from pipeline.presentation.formatting import describe_single_class, format_value
-from pipeline.presentation.results import results_table
+from pipeline.presentation.results import calibration_table, results_table
 
 
 def cohort_section() -> None:
@@ -106,6 +106,49 @@ def permutation_null(results: dict[str, dict | None]) -> None:
         title="Radiomics baseline: AUC against shuffled labels"), key="permutations")
 
 
+def _held_out(name: str) -> dict:
+    """LOOCV's and the radiomics baseline's held-out predictions, by display name."""
+    frames = {}
+    loocv = data.loocv_predictions()
+    if loocv is not None:
+        frames[name] = loocv
+    baselines = data.baseline_predictions()
+    if baselines is not None:
+        radiomics = baselines[baselines["baseline"] == "radiomics"]
+        if not radiomics.empty:
+            frames["radiomics"] = radiomics
+    return frames
+
+
+def calibration(results: dict[str, dict | None]) -> None:
+    table = calibration_table(results)
+    if table.empty:
+        missing("Calibration figures (rerun the pipeline)", paths.LOOCV_METRICS)
+        return
+    st.caption("Brier score (lower is better), calibration intercept (0 when right on "
+               "average) and slope (1 when the spread is right), with 95% intervals. With two "
+               "dozen patients, wide intervals are the rule.")
+    st.table(table.set_index("evaluation"))
+    frames = _held_out("LOOCV")
+    if frames:
+        chart(figures.reliability_figure(frames), key="reliability")
+
+
+def decision_curves(results: dict[str, dict | None]) -> None:
+    # Imported when the tab opens: dcurves brings statsmodels, lifelines and matplotlib (seconds).
+    from pipeline.evaluation import decision_curve
+
+    frames = _held_out((results.get("LOOCV") or {}).get("network", "network") + " (LOOCV)")
+    if not frames:
+        missing("LOOCV predictions", paths.LOOCV_PREDICTIONS)
+        return
+    curves = decision_curve.net_benefit(frames)
+    chart(figures.decision_curve_figure(curves), key="decision_curve")
+    st.caption(narrative.decision_curve_summary(
+        {name: decision_curve.useful_thresholds(curves, name) for name in frames},
+        list(decision_curve.THRESHOLDS)))
+
+
 def views_section(results: dict[str, dict | None]) -> None:
     """Confusion matrices as tables; each chart built only while its tab is open.
 
@@ -114,7 +157,8 @@ def views_section(results: dict[str, dict | None]) -> None:
     """
     st.subheader("Confusion matrices and curves")
     views = {"Confusion matrices": confusion_tables, "ROC curves": roc_curves,
-             "LOOCV probabilities": loocv_probabilities, "Permutation null": permutation_null}
+             "LOOCV probabilities": loocv_probabilities, "Calibration": calibration,
+             "Decision curve": decision_curves, "Permutation null": permutation_null}
     for tab, show in zip(st.tabs(list(views), key="cohort_view", on_change="rerun"), views.values()):
         if tab.open:
             with tab:

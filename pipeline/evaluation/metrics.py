@@ -1,4 +1,5 @@
-"""The metrics object of docs/contract.md: counts, rates with 95% intervals, AUC, tests against chance.
+"""The metrics object of docs/contract.md: counts, rates with 95% intervals, AUC, calibration,
+tests against chance.
 
 Rates come from scikit-learn, Wilson intervals from SciPy, the AUC interval from a
 stratified bootstrap. The decision threshold is an argument fixed before evaluation
@@ -12,19 +13,14 @@ import pandas as pd
 from scipy import stats
 from sklearn import metrics as skm
 
+from pipeline.evaluation.calibration import STATISTICS as CALIBRATION
+from pipeline.evaluation.intervals import stratified_bootstrap, wilson_interval
+
 RATE_POSITIVES = {  # rate -> (numerator count, denominator counts)
     "accuracy": (("tp", "tn"), ("tp", "tn", "fp", "fn")),
     "sensitivity": (("tp",), ("tp", "fn")),
     "specificity": (("tn",), ("tn", "fp")),
 }
-
-
-def wilson_interval(successes: int, total: int) -> list[float] | None:
-    """95% Wilson score interval of a proportion; None when ``total`` is 0."""
-    if total == 0:
-        return None
-    interval = stats.binomtest(successes, total).proportion_ci(0.95, method="wilson")
-    return [round(float(interval.low), 4), round(float(interval.high), 4)]
 
 
 def auc(target, prob) -> float | None:
@@ -33,21 +29,6 @@ def auc(target, prob) -> float | None:
     if len(np.unique(target)) < 2:
         return None
     return float(skm.roc_auc_score(target, np.asarray(prob, dtype=float)))
-
-
-def _stratified_bootstrap(target, prob, statistic, resamples: int, seed: int) -> list[float] | None:
-    """Percentile interval of ``statistic`` over resamples drawn within each class."""
-    positives, negatives = np.flatnonzero(target == 1), np.flatnonzero(target == 0)
-    if resamples <= 0 or len(positives) == 0 or len(negatives) == 0:
-        return None
-    rng = np.random.default_rng(seed)
-    values = []
-    for _ in range(resamples):
-        index = np.concatenate([rng.choice(positives, len(positives)),
-                                rng.choice(negatives, len(negatives))])
-        values.append(statistic(target[index], prob[index]))
-    low, high = np.percentile(values, [2.5, 97.5])
-    return [round(float(low), 4), round(float(high), 4)]
 
 
 def _balanced_accuracy(threshold: float):
@@ -77,11 +58,15 @@ def evaluate(target, prob, threshold: float = 0.5, bootstrap: int = 2000, seed: 
     both_classes = result["sensitivity"] is not None and result["specificity"] is not None
     result["balanced_accuracy"] = (
         round(float(skm.balanced_accuracy_score(target, pred)), 4) if both_classes else None)
-    ci95["balanced_accuracy"] = _stratified_bootstrap(
+    ci95["balanced_accuracy"] = stratified_bootstrap(
         target, prob, _balanced_accuracy(threshold), bootstrap, seed)
     area = auc(target, prob)
     result["auc"] = None if area is None else round(area, 4)
-    ci95["auc"] = _stratified_bootstrap(target, prob, skm.roc_auc_score, bootstrap, seed)
+    ci95["auc"] = stratified_bootstrap(target, prob, skm.roc_auc_score, bootstrap, seed)
+    for name, statistic in CALIBRATION.items():
+        value = statistic(target, prob)
+        result[name] = None if value is None else round(value, 4)
+        ci95[name] = stratified_bootstrap(target, prob, statistic, bootstrap, seed)
     result["ci95"] = ci95
     result.update(single_class_check(pred))
     return result

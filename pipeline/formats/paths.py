@@ -55,4 +55,5 @@ ROC_RADIOMICS = PLOTS / "roc_radiomics.csv"
 
 REPORT_SOURCE = Path("report") / "report.qmd"
 REPORT_HTML = Path("report") / "report.html"
+REPORT_CHECKLIST = Path("report") / "checklist.csv"  # the TRIPOD+AI items, where each is answered
 

@@ -185,3 +185,13 @@ def read_fold_histories(index_path: str | os.PathLike) -> pd.DataFrame:
         frames.append(history)
     columns = ["fold", "test_patients", "epoch", "train_loss", "val_loss"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def write_checklist(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """Writes ``report/checklist.csv``: ``checklist, item, topic, status, where``."""
+    write_csv(path, frame[["checklist", "item", "topic", "status", "where"]])
+
+
+def read_checklist(path: str | os.PathLike) -> pd.DataFrame:
+    """Reads the checklist written by :func:`write_checklist` (item numbers as text)."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pipeline.evaluation.metrics import wilson_interval
+from pipeline.evaluation.intervals import wilson_interval
 
 POWER_TARGET = 0.8
 

@@ -65,26 +65,31 @@ def _fold_label(fold: int, test_patients: str) -> str:
 
 
 def fold_loss_figure(histories: pd.DataFrame, highlight_fold: int | None = None) -> go.Figure:
-    """Validation loss per epoch, one line per LOOCV fold, optionally one highlighted.
+    """Loss per epoch, one line per cross-validation fold, optionally one highlighted.
+
+    The validation loss where the folds have one (early stopping); under the fixed-epoch rule
+    nothing is validated, so the training loss is drawn instead.
 
     Args:
         histories: long form ``fold, test_patients, epoch, train_loss, val_loss``
             (``formats.read_fold_histories``).
-        highlight_fold: fold drawn in colour, with its train loss dotted and its minimum
+        highlight_fold: fold drawn in colour, its other loss dotted and any minimum
             marked; the others are greyed. ``None`` draws every fold in colour.
     """
+    validated = histories["val_loss"].notna().any()
+    column, kind = ("val_loss", "validation loss") if validated else ("train_loss", "training loss")
     figure = go.Figure()
     for fold, history in histories.groupby("fold", sort=True):
         label = _fold_label(fold, history["test_patients"].iloc[0])
         greyed = highlight_fold is not None and fold != highlight_fold
         figure.add_trace(go.Scatter(
-            x=history["epoch"], y=history["val_loss"], mode="lines", name=label,
+            x=history["epoch"], y=history[column], mode="lines", name=label,
             line=dict(color=OTHER_FOLDS_COLOUR, width=1) if greyed else dict(width=2),
             showlegend=not greyed, hovertemplate=label + ": %{y:.4f}<extra></extra>"))
     if highlight_fold is not None and highlight_fold in set(histories["fold"]):
         _highlight(figure, histories[histories["fold"] == highlight_fold])
     _epoch_axis(figure, histories["epoch"])
-    return _layout(figure, "LOOCV: validation loss per fold", "epoch", "validation loss")
+    return _layout(figure, f"Cross-validation: {kind} per fold", "epoch", kind)
 
 
 def _highlight(figure: go.Figure, history: pd.DataFrame) -> None:
@@ -93,9 +98,10 @@ def _highlight(figure: go.Figure, history: pd.DataFrame) -> None:
     figure.add_trace(go.Scatter(x=history["epoch"], y=history["train_loss"], mode="lines",
                                 name=f"{label} train loss",
                                 line=dict(color=TRAIN_COLOUR, dash="dot", width=2)))
-    figure.add_trace(go.Scatter(x=history["epoch"], y=history["val_loss"], mode="lines+markers",
-                                name=f"{label} validation loss",
-                                line=dict(color=VALIDATION_COLOUR, width=3)))
+    if history["val_loss"].notna().any():  # none under the fixed-epoch rule
+        figure.add_trace(go.Scatter(x=history["epoch"], y=history["val_loss"], mode="lines+markers",
+                                    name=f"{label} validation loss",
+                                    line=dict(color=VALIDATION_COLOUR, width=3)))
     _mark_minimum(figure, history.reset_index(drop=True), VALIDATION_COLOUR)
 
 
@@ -235,3 +241,55 @@ def learning_curve_figure(points: pd.DataFrame, curves: dict) -> go.Figure:
     figure.add_hline(y=0.5, line_dash="dot", line_color="grey", annotation_text="chance")
     return _layout(figure, "Learning curve: cross-validated AUC against training patients",
                    "training patients", "AUC (held-out)")
+
+
+def reliability_figure(curves: dict[str, pd.DataFrame], bins: int = 4) -> go.Figure:
+    """Observed share of positives against predicted probability, per evaluation: groups of
+    about equal size with Wilson 95% bars, the logistic recalibration line, the diagonal.
+
+    Args:
+        curves: display name -> held-out ``target``, ``prob``.
+        bins: groups per evaluation (few: two dozen patients give six per group at four).
+    """
+    from pipeline.evaluation.calibration import recalibration_curve, reliability_bins
+
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration",
+                                line=dict(color="grey", dash="dash")))
+    grid = np.linspace(0.01, 0.99, 99)
+    for name, frame in curves.items():
+        target, prob = frame["target"].to_numpy(int), frame["prob"].to_numpy(float)
+        groups = reliability_bins(target, prob, bins)
+        trace = go.Scatter(
+            x=groups["mean_prob"], y=groups["observed"], mode="markers", name=f"{name}: groups",
+            error_y=dict(type="data", symmetric=False, array=groups["high"] - groups["observed"],
+                         arrayminus=groups["observed"] - groups["low"]),
+            customdata=groups[["patients"]],
+            hovertemplate="predicted %{x:.2f}, observed %{y:.2f} (%{customdata[0]} patients)"
+                          "<extra>" + name + "</extra>")
+        figure.add_trace(trace)
+        fitted = recalibration_curve(target, prob, grid)
+        if fitted is not None:
+            figure.add_trace(go.Scatter(x=grid, y=fitted, mode="lines",
+                                        name=f"{name}: logistic recalibration"))
+    figure.update_xaxes(range=[-0.02, 1.02], constrain="domain")
+    figure.update_yaxes(range=[-0.02, 1.02], scaleanchor="x", scaleratio=1)
+    return _layout(figure, "Calibration: observed against predicted", "predicted probability",
+                   "observed share of positives")
+
+
+def decision_curve_figure(curves: pd.DataFrame) -> go.Figure:
+    """Net benefit against threshold probability per model, treat-all and treat-none.
+
+    Args:
+        curves: ``model, threshold, net_benefit`` (``evaluation.decision_curve.net_benefit``).
+    """
+    references = {"treat all": dict(color="grey", dash="dot"), "treat none": dict(color="black")}
+    figure = go.Figure()
+    for model, rows in curves.groupby("model", sort=False):
+        figure.add_trace(go.Scatter(x=rows["threshold"], y=rows["net_benefit"], mode="lines",
+                                    name=model, line=references.get(model, dict(width=3))))
+    low = curves["net_benefit"].min()
+    figure.update_yaxes(range=[max(low, -0.1) - 0.02, curves["net_benefit"].max() + 0.05])
+    return _layout(figure, "Decision curve: net benefit of acting on the model",
+                   "threshold probability", "net benefit")

@@ -278,3 +278,67 @@ def radiomics_summary(radiomics: dict | None) -> str:
     return (f"The radiomics baseline (PyRadiomics first-order, shape and texture features "
             f"inside the brainstem, a few of them chosen inside each fold, logistic regression, "
             f"same folds) reaches AUC {_rate(radiomics, 'auc')} and is {chance_verdict(radiomics)}")
+
+
+# --- calibration and clinical utility -----------------------------------------------------
+
+
+def calibration_summary(name: str, metrics: dict) -> str:
+    """What the calibration figures of one evaluation say, and how little n allows."""
+    slope, intercept = metrics.get("calibration_slope"), metrics.get("calibration_intercept")
+    parts = [f"**{name}** (n = {metrics['n']}): Brier score {_rate(metrics, 'brier')} "
+             f"(a model that always predicts the prevalence scores "
+             f"{_prevalence_brier(metrics):.2f})"]
+    if intercept is None:
+        parts.append("the calibration intercept is undefined (one class)")
+    else:
+        direction = ("too high on average" if intercept < 0 else "too low on average")
+        parts.append(f"calibration intercept {_rate(metrics, 'calibration_intercept')} "
+                     f"(0 when right on average; {direction} as estimated)")
+    if slope is None:
+        parts.append("the calibration slope is undefined: the classes are perfectly separated "
+                     "by the probabilities, so any steeper logistic line fits better")
+    else:
+        spread = "too extreme" if slope < 1 else "too timid"
+        parts.append(f"calibration slope {_rate(metrics, 'calibration_slope')} (1 when the "
+                     f"spread is right; below 1 the probabilities are too extreme, above 1 too "
+                     f"timid: here {spread} as estimated)")
+    if metrics["ci95"].get("calibration_slope") is None and slope is not None:
+        parts.append("no interval for the slope: in more than 5% of bootstrap resamples the "
+                     "classes were perfectly separated")
+    return "; ".join(parts) + "."
+
+
+def _prevalence_brier(metrics: dict) -> float:
+    positives = metrics["tp"] + metrics["fn"]
+    prevalence = positives / metrics["n"] if metrics["n"] else 0.0
+    return prevalence * (1 - prevalence)
+
+
+CALIBRATION_CAVEAT = (
+    "With two dozen patients these estimates are wide: an interval that includes 0 for the "
+    "intercept and 1 for the slope does not show the model is calibrated, only that this "
+    "cohort cannot show it is not. No recalibration step is applied (the probabilities are "
+    "the network's sigmoid outputs), so read them as rankings until calibration is "
+    "confirmed on new patients.")
+
+
+def decision_curve_summary(useful: dict[str, list[float]], thresholds: list[float]) -> str:
+    """One honest sentence per model: where its net benefit beats treating all and none."""
+    span = f"{min(thresholds):.2f}-{max(thresholds):.2f}"
+    sentences = []
+    for model, above in useful.items():
+        if not above:
+            sentences.append(f"{model} does not beat treating every patient or none at any "
+                             f"threshold between {span}")
+        elif len(above) == len(thresholds):
+            sentences.append(f"{model} beats treating every patient or none at every threshold "
+                             f"between {span}")
+        else:
+            shown = ", ".join(f"{t:.2f}" for t in above)
+            sentences.append(f"{model} beats treating every patient or none only at thresholds "
+                             f"{shown} (of {span})")
+    return ("Net benefit from held-out probabilities: " + "; ".join(sentences) + ". These "
+            "curves inherit the probabilities' calibration and the cohort's prevalence, and at "
+            "this n their uncertainty is large: they say whether acting on the model could be "
+            "worth a prospective study, not that it is.")

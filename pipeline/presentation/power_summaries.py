@@ -145,3 +145,28 @@ def conclusion(power: dict | None, curves: dict | None, network: str) -> str:
         return (f"No power study or network learning curve has been run for {network}: `make power` "
                 "measures what effect and cohort size it needs.")
     return "; ".join(parts) + "."
+
+
+# A discrimination worth planning a study around when the observed one cannot be used.
+TARGET_C = 0.75
+
+
+def sample_size_table(prevalence: float, parameters: int, c_statistics: dict[str, float | None],
+                      patients_now: int) -> pd.DataFrame:
+    """Riley et al.'s minimum cohort for a logistic model of ``parameters`` parameters at this
+    prevalence, for each anticipated C-statistic (an observed one, or :data:`TARGET_C`)."""
+    from pipeline.evaluation.sample_size import cox_snell_from_c, minimum_sample_size
+
+    rows = []
+    for source, c_statistic in {**c_statistics, "target": TARGET_C}.items():
+        row = {"anticipated C from": source, "C": format_value(c_statistic)}
+        if c_statistic is None or not 0.5 < c_statistic < 1:
+            rows.append({**row, "needed": "n/a (a C-statistic strictly between 0.5 and 1 is needed)"})
+            continue
+        needed = minimum_sample_size(prevalence, parameters, cox_snell_from_c(c_statistic, prevalence))
+        criteria = needed["criteria"]
+        rows.append({**row, "Cox-Snell R2": format_value(needed["r_squared"], 3),
+                     "shrinkage >= 0.9": criteria["shrinkage"], "optimism <= 0.05": criteria["optimism"],
+                     "risk within 0.05": criteria["overall_risk"], "needed": needed["patients"],
+                     "this cohort": patients_now})
+    return pd.DataFrame(rows)

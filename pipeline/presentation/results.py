@@ -64,3 +64,20 @@ def results_table(results: dict[str, dict | None], digits: int = 2) -> pd.DataFr
         row["note"] = note
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+CALIBRATION_METRICS = ["brier", "calibration_intercept", "calibration_slope"]
+
+
+def calibration_table(results: dict[str, dict | None], digits: int = 2) -> pd.DataFrame:
+    """One row per evaluation: n, Brier score, calibration intercept and slope with 95%
+    intervals ("n/a" where undefined, e.g. a slope under perfect separation)."""
+    rows = []
+    for name, metrics in results.items():
+        if metrics is None or "brier" not in metrics:
+            continue
+        row = {"evaluation": name, "n": metrics["n"]}
+        for metric in CALIBRATION_METRICS:
+            row[metric] = format_interval(metrics[metric], metrics["ci95"].get(metric), digits)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["evaluation", "n", *CALIBRATION_METRICS])

@@ -44,6 +44,7 @@ def test_cohort_page_shows_loocv_metrics_and_exclusions(in_outputs):
 
 @pytest.mark.parametrize("view, title", [("ROC curves", "ROC curves"),
                                          ("LOOCV probabilities", "held-out probability"),
+                                         ("Decision curve", "net benefit"),
                                          ("Permutation null", "AUC against shuffled labels")])
 def test_cohort_page_draws_one_chart_per_open_tab(in_outputs, view, title):
     app = open_page()
@@ -52,6 +53,17 @@ def test_cohort_page_draws_one_chart_per_open_tab(in_outputs, view, title):
     (chart,) = app.get("plotly_chart")
     assert title in chart.proto.spec
     assert len(app.table) == 2  # the confusion matrices are not built behind another tab
+
+
+def test_the_calibration_tab_shows_the_metrics_files_figures_and_the_reliability_chart(in_outputs):
+    app = open_page()
+    app.session_state["cohort_view"] = "Calibration"
+    app.run()
+    (chart,) = app.get("plotly_chart")
+    assert "Calibration: observed against predicted" in chart.proto.spec
+    loocv = json.loads((in_outputs / "metrics/loocv.json").read_text())
+    table = app.table[2].value  # after the exclusions and the results
+    assert table.loc["LOOCV", "brier"].startswith(f"{loocv['brier']:.2f}")
 
 
 def test_cohort_page_warns_when_loocv_predicted_one_class(tmp_path, monkeypatch):

@@ -20,13 +20,13 @@ from plotly.offline import get_plotlyjs
 
 from pipeline import formats
 from pipeline.formats import paths
+from pipeline.presentation import narrative, provenance
 from pipeline.presentation.formatting import (
     format_interval,
     format_p_value,
     format_value,
 )
 from pipeline.presentation.results import TABLE_METRICS
-from pipeline.presentation import narrative, provenance
 from report import render as render_module
 from tests.outputs_factory import (
     write_experiment,
@@ -38,8 +38,9 @@ from tests.outputs_factory import (
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-SECTIONS = ["Summary", "Cohort", "Methods", "Training", "Results", "Is it better than chance?",
-            "Power: what the network can detect", "Reproducibility"]
+SECTIONS = ["Summary", "Cohort", "Methods", "Training", "Results", "Calibration", "Decision curve",
+            "Is it better than chance?", "How many patients", "Reproducibility",
+            "Appendix: TRIPOD+AI checklist"]
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--no-first-run", "--disable-dev-shm-usage", "--window-size=1300,1600"]
@@ -374,13 +375,13 @@ def test_git_state_sentence_says_whether_the_commit_reproduces(changed, expected
 
 def test_the_power_section_gives_the_controls_verdicts_and_a_conclusion(report, collapsed_report):
     _, _, page = report
-    power = page.sections["Power: what the network can detect"]
+    power = page.sections["How many patients"]
     assert "at n = 24, densenet_small detects a planted effect of 3: yes (3 of 3 cohorts)" in power
     assert page.row("densenet_small", column=0)[-1] == "passed"
     assert "smallest effect detected with power >= 0.8: 3 at n = 24" in power
     assert "radiomics: cross-validated AUC" in power and "projects" in power
     assert "What the instrument can see." in page.sections["Summary"]
-    assert "The power study has not been run" in collapsed_report.sections["Power: what the network can detect"]
+    assert "The power study has not been run" in collapsed_report.sections["How many patients"]
 
 
 def test_experiments_carry_the_selection_note_and_the_holm_adjusted_p(report, collapsed_report):
@@ -405,3 +406,49 @@ def test_nested_selection_is_described_with_the_rates_chosen():
     assert "from 0.0003, 0.001" in text and "chosen: 0.001 in 24 folds" in text
     assert "0.0003 in" not in text
     assert "set before the run" in narrative.lr_choice_summary({}, 1e-3)
+
+
+def test_calibration_table_rows_equal_the_metrics_json(report):
+    root, _, page = report
+    loocv = _metrics(root, paths.LOOCV_METRICS)
+    # evaluation, n, brier, intercept, slope: the calibration table's row, not the results'
+    calibration = next(row for table in page.tables for row in table
+                       if row and row[0] == "LOOCV" and len(row) == 5)
+    assert calibration[2].startswith(f"{loocv['brier']:.2f}")
+    assert calibration[4].startswith("n/a" if loocv["calibration_slope"] is None
+                                     else f"{loocv['calibration_slope']:.2f}")
+    assert "Brier score" in page.text("Calibration")
+
+
+def test_decision_curve_section_says_where_the_model_beats_treating_all_or_none(report):
+    _, _, page = report
+    text = page.text("Decision curve")
+    assert "treating every patient or none" in text and "prospective study" in text
+
+
+def test_methods_are_paragraphs_with_the_run_s_values(report):
+    _, _, page = report
+    text = page.text("Methods")
+    assert "resampled to 2.0 mm isotropic voxels" in text and "0.5th and 99.5th percentiles" in text
+    assert "one-sided Mann-Whitney U" in text and "bootstrap resamples" in text
+
+
+def test_how_many_patients_gives_the_riley_criteria(report):
+    _, _, page = report
+    text = page.text("How many patients")
+    assert "Riley et al." in text and "Prevalence" in text
+    assert page.row("target")[1] == "0.75" and int(page.row("target")[-2]) > 10
+
+
+def test_the_checklist_is_written_beside_the_report_with_every_tripod_ai_item(report, tmp_path):
+    root, html, page = report
+    from pipeline.presentation.checklist import ITEMS, checklist_table
+
+    render_module.formats.write_checklist(tmp_path / "checklist.csv", checklist_table())
+    written = formats.read_checklist(tmp_path / "checklist.csv")
+    assert list(written.columns) == ["checklist", "item", "topic", "status", "where"]
+    assert written["item"].tolist() == [item for item, *_ in ITEMS]
+    assert "Appendix: TRIPOD+AI checklist" in page.sections
+    for where in written["where"]:  # every link lands on an anchor of the report
+        if where.startswith("#"):
+            assert f'id="{where[1:]}"' in html, where
