@@ -2,7 +2,11 @@
 
 import pytest
 
-from pipeline.evaluation.sample_size import cox_snell_from_c, max_cox_snell, minimum_sample_size
+from pipeline.evaluation.sample_size import (
+    cox_snell_from_c,
+    max_cox_snell,
+    minimum_sample_size,
+)
 
 
 def test_the_published_binary_example():
