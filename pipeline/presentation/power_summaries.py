@@ -159,14 +159,17 @@ def sample_size_table(prevalence: float, parameters: int, c_statistics: dict[str
 
     rows = []
     for source, c_statistic in {**c_statistics, "target": TARGET_C}.items():
-        row = {"anticipated C from": source, "C": format_value(c_statistic)}
+        row = {"anticipated C from": source, "C": format_value(c_statistic), "Cox-Snell R2": "",
+               "shrinkage >= 0.9": "", "optimism <= 0.05": "", "risk within 0.05": ""}
         if c_statistic is None or not 0.5 < c_statistic < 1:
-            rows.append({**row, "needed": "n/a (a C-statistic strictly between 0.5 and 1 is needed)"})
+            rows.append({**row, "needed": "n/a (needs a C-statistic strictly between 0.5 and 1)",
+                         "this cohort": str(patients_now)})
             continue
         needed = minimum_sample_size(prevalence, parameters, cox_snell_from_c(c_statistic, prevalence))
         criteria = needed["criteria"]
         rows.append({**row, "Cox-Snell R2": format_value(needed["r_squared"], 3),
-                     "shrinkage >= 0.9": criteria["shrinkage"], "optimism <= 0.05": criteria["optimism"],
-                     "risk within 0.05": criteria["overall_risk"], "needed": needed["patients"],
-                     "this cohort": patients_now})
+                     "shrinkage >= 0.9": str(criteria["shrinkage"]),
+                     "optimism <= 0.05": str(criteria["optimism"]),
+                     "risk within 0.05": str(criteria["overall_risk"]),
+                     "needed": str(needed["patients"]), "this cohort": str(patients_now)})
     return pd.DataFrame(rows)
