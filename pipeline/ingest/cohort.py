@@ -76,3 +76,14 @@ def _case_hint(data_root: Path, patient_id: str) -> str:
     near = [path.name for path in data_root.iterdir()
             if path.name.lower() == patient_id.lower() and path.name != patient_id]
     return f" (there is {near[0]!r}: ids are case-sensitive)" if near else ""
+
+
+def reference_files(data_root: Path) -> Iterator[Path]:
+    """The reference sequence's file in every patient folder; links out of ``data_root`` skipped."""
+    for folder in sorted(data_root.iterdir()):
+        if not (folder.is_dir() and labels_module.is_safe_id(folder.name)
+                and is_inside(folder, data_root)):
+            continue
+        for path in sorted(folder.iterdir()):
+            if sequence_name(path.name, folder.name) == REFERENCE and is_inside(path, data_root):
+                yield path

@@ -61,8 +61,8 @@ def find_files(folder: Path, patient_id: str, data_root: Path) -> dict[str, Path
     missing = [name for name in ALL_FILES if name not in found]
     if missing:
         code = "missing:all" if len(missing) == len(ALL_FILES) else f"missing:{','.join(missing)}"
-        listing = _listing(others, bool(found))
-        raise Exclusion(code, f"no file for {', '.join(missing)} in {folder}{listing}")
+        shown = listing(others, bool(found))
+        raise Exclusion(code, f"no file for {', '.join(missing)} in {folder}{shown}")
     for name, paths in found.items():
         if len(paths) > 1:
             listed = ", ".join(path.name for path in paths)
@@ -71,7 +71,7 @@ def find_files(folder: Path, patient_id: str, data_root: Path) -> dict[str, Path
     return {name: paths[0] for name, paths in found.items()}
 
 
-def _listing(names: list[str], any_found: bool) -> str:
+def listing(names: list[str], any_found: bool) -> str:
     """Names of the files that matched no sequence, so a naming slip is easy to spot."""
     if not names:
         return "" if any_found else " (the folder is empty)"
