@@ -151,26 +151,31 @@ def find_subject_files(layout, data_root: Path, folder: Path, patient_id: str,
     Raises:
         Exclusion: files missing, several candidates for one, or a link leaving ``data_root``.
     """
-    found: dict[str, list[Path]] = {}
+    found: dict[str, list] = {}  # pybids' BIDSFile objects
     for file in layout.get(subject=patient_id, datatype="anat", extension=NIFTI, scope="raw"):
         name = sequence_of(file.entities)
         if name and _in_session(file.entities, session):
-            found.setdefault(name, []).append(_path(layout, data_root, file))
-    masks, label_map = _brainstem_candidates(layout, data_root, patient_id, session)
+            found.setdefault(name, []).append(file)
+    masks, label_map = _brainstem_candidates(layout, patient_id, session)
     if masks:
         found["seg"] = masks
     missing = [name for name in ALL_FILES if name not in found]
     if missing:
         raise _missing(missing, layout, data_root, folder, patient_id, session, bool(found))
+    files = {}
     for name in ALL_FILES:
-        paths = found[name]
+        paths = sorted(_path(layout, data_root, file) for file in found[name])
         if len(paths) > 1:
-            listed = ", ".join(str(path.relative_to(data_root)) for path in sorted(paths))
-            hint = "" if session else "; set data.bids.session to choose a session"
+            listed = ", ".join(str(path.relative_to(data_root)) for path in paths)
+            sessions = {file.entities.get("session") for file in found[name]}
+            hint = ("set data.bids.session to choose one session" if len(sessions) > 1 else
+                    "runs and acquisitions are not chosen between: leave one such file in the "
+                    "dataset")
             raise Exclusion(f"invalid:{name}", f"several files for {name} in {data_root}: "
-                            f"{listed}{hint}")
+                            f"{listed}; {hint}")
         check_link(paths[0], data_root, name)
-    return {name: found[name][0] for name in ALL_FILES}, label_map
+        files[name] = paths[0]
+    return files, label_map
 
 
 def sequence_of(entities: dict) -> str | None:
@@ -189,16 +194,14 @@ def _path(layout, data_root: Path, file) -> Path:
     return data_root / Path(file.path).relative_to(Path(layout.root))
 
 
-def _brainstem_candidates(layout, data_root: Path, patient_id: str, session: str | None
-                          ) -> tuple[list[Path], bool]:
+def _brainstem_candidates(layout, patient_id: str, session: str | None) -> tuple[list, bool]:
     """The subject's ``label-BS`` masks if there are any, else its ``dseg`` maps (True)."""
     files = [file for file in layout.get(subject=patient_id, suffix=["mask", "dseg"],
                                          extension=NIFTI, scope="derivatives")
              if _in_session(file.entities, session)]
     masks = [file for file in files
              if file.entities["suffix"] == "mask" and file.entities.get("label") == BRAINSTEM]
-    chosen = masks or [file for file in files if file.entities["suffix"] == "dseg"]
-    return [_path(layout, data_root, file) for file in chosen], not masks
+    return masks or [file for file in files if file.entities["suffix"] == "dseg"], not masks
 
 
 def _missing(missing: list[str], layout, data_root: Path, folder: Path, patient_id: str,
