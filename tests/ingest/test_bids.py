@@ -77,6 +77,15 @@ def test_two_sessions_need_a_choice_naming_the_candidates(tmp_path):
     assert "data.bids.session" in exclusion.detail
 
 
+def test_two_runs_in_one_session_are_not_chosen_between(tmp_path):
+    root = write_bids_cohort(tmp_path, {"A01": "none"})
+    second = root / "sub-A01" / "anat" / "sub-A01_run-2_T2w.nii.gz"
+    second.write_bytes((root / bids_names("A01")["t2"]).read_bytes())
+    exclusion = entries(root, session="01")["A01"].exclusion  # no session entity: kept
+    assert exclusion.code == "invalid:t2" and "sub-A01_run-2_T2w.nii.gz" in exclusion.detail
+    assert "runs and acquisitions are not chosen between" in exclusion.detail
+
+
 @pytest.mark.parametrize("session", ["02", "ses-02"])
 def test_the_session_param_chooses_one_session(tmp_path, session):
     found = entries(_two_sessions(tmp_path), session=session)
