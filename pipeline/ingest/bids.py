@@ -66,7 +66,7 @@ def open_layout(data_root: Path):
     derivatives = (data_root / "derivatives").is_dir()  # else pybids warns of none found
     try:
         return BIDSLayout(data_root, derivatives=derivatives)
-    except (PyBIDSError, ValueError) as error:
+    except PyBIDSError as error:  # its validation errors: a broken dataset_description.json
         raise BidsDatasetError(f"{data_root} is a BIDS dataset (it has {DESCRIPTION}) that "
                                f"pybids cannot read: {error}") from None
 
