@@ -6,6 +6,7 @@ grid, so geometry tests can check where a physical point lands.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nibabel as nib
@@ -86,4 +87,40 @@ def write_cohort(root: Path, labels: dict[str, str], lines: list[str] | None = N
     text = lines if lines is not None else ["patient_id,infiltration"] + [
         f"{pid},{label}" for pid, label in labels.items()]
     (root / "labels.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    return root
+
+
+# --- the same patients as a BIDS dataset -------------------------------------------------
+
+BIDS_SUFFIXES = {"t1": "T1w", "t1c": "ce-gadolinium_T1w", "t2": "T2w", "flair": "FLAIR"}
+MASKS = "masks"  # the derivatives pipeline holding the brainstem masks
+
+
+def write_json(path: Path, content: dict) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(content), encoding="utf-8")
+    return path
+
+
+def bids_names(subject: str, session: str | None = None, pipeline: str = MASKS) -> dict[str, str]:
+    """Each image's path in a BIDS dataset, the mask in ``derivatives/<pipeline>/``."""
+    entities = f"sub-{subject}" + (f"_ses-{session}" if session else "")
+    folder = f"sub-{subject}" + (f"/ses-{session}" if session else "") + "/anat"
+    names = {name: f"{folder}/{entities}_{suffix}.nii.gz" for name, suffix in BIDS_SUFFIXES.items()}
+    names["seg"] = f"derivatives/{pipeline}/{folder}/{entities}_label-BS_mask.nii.gz"
+    return names
+
+
+def write_bids_cohort(root: Path, labels: dict[str, str], rows: list[str] | None = None) -> Path:
+    """A BIDS dataset (descriptions, ``participants.tsv``, one subject per label) of the
+    patients :func:`write_cohort` writes; ``rows`` replaces the table's rows (after its header)."""
+    write_json(root / "dataset_description.json", {"Name": "test", "BIDSVersion": "1.10.0"})
+    write_json(root / "derivatives" / MASKS / "dataset_description.json",
+               {"Name": "masks", "BIDSVersion": "1.10.0", "DatasetType": "derivative",
+                "GeneratedBy": [{"Name": "tests"}]})
+    for index, subject in enumerate(labels):
+        write_patient(root, names=bids_names(subject), contrast=1.0 + 0.1 * index)
+    rows = rows if rows is not None else [f"sub-{subject}\t{label}" for subject, label in labels.items()]
+    (root / "participants.tsv").write_text("\n".join(["participant_id\tinfiltration", *rows]) + "\n",
+                                           encoding="utf-8")
     return root

@@ -58,10 +58,11 @@ def snapshot(root: Path) -> dict:
     return state
 
 
-def run_prepare(root: Path, output: Path, seg_label: int | None = None) -> dict[str, dict]:
+def run_prepare(root: Path, output: Path, seg_label: int | None = None,
+                bids_session: str | None = None) -> dict[str, dict]:
     """``prepare_cohort`` on ``root``: manifest rows by id, the cohort folder left as it was."""
     before = snapshot(root)
-    rows, _ = prepare_cohort(root, output, SETTINGS, "extensive", seg_label)
+    rows, _ = prepare_cohort(root, output, SETTINGS, "extensive", seg_label, bids_session)
     assert snapshot(root) == before
     assert len({row["patient_id"] for row in rows}) == len(rows)
     return {row["patient_id"]: row for row in rows}
@@ -482,6 +483,50 @@ def test_negative_pixdim_is_read_as_its_absolute_value(tmp_path):
     raw_header("t2", {"qcode": 1}, pixdim=pixdims(-4.0), sform_code=0)(tmp_path / "P01")
     patient = load_patient(tmp_path, "P01", "none", None)
     assert np.allclose(patient.images["t2"].affine, grid("t2")[0], atol=1e-4)
+
+
+# --- a BIDS dataset ---------------------------------------------------------------------
+
+
+def bids_cohort(root: Path) -> Path:
+    """GOOD and one subject per BIDS problem: two sessions, no participants.tsv row, no mask."""
+    factory.write_bids_cohort(root, {GOOD: "extensive", "NOROW": "none", "NOMASK": "none"},
+                              rows=[f"sub-{GOOD}\textensive", "sub-NOMASK\tnone",
+                                    "sub-TWOSES\tnone"])
+    for session in ("01", "02"):
+        factory.write_patient(root, names=factory.bids_names("TWOSES", session))
+    (root / factory.bids_names("NOMASK")["seg"]).unlink()
+    return root
+
+
+@pytest.fixture(scope="module")
+def bids_run(tmp_path_factory) -> tuple[dict, Path]:
+    folder = tmp_path_factory.mktemp("bids")
+    return run_prepare(bids_cohort(folder / "data"), folder / "out"), folder / "out"
+
+
+@pytest.mark.parametrize(("patient_id", "code", "words"), [
+    ("TWOSES", "invalid:t1", ("sub-TWOSES/ses-01/anat/sub-TWOSES_ses-01_T1w.nii.gz",
+                              "sub-TWOSES/ses-02/anat/sub-TWOSES_ses-02_T1w.nii.gz",
+                              "data.bids.session")),
+    ("NOROW", "label:missing", ("sub-NOROW", "no row in", "participants.tsv")),
+    ("NOMASK", "missing:seg", ("sub-NOMASK", "label-BS_mask", "derivatives")),
+])
+def test_bad_bids_input_excludes_the_subject_with_a_reason(bids_run, patient_id, code, words):
+    rows, output = bids_run
+    assert [pid for pid, row in rows.items() if row["included"]] == [GOOD]
+    row = rows[patient_id]
+    assert row["reason"].split(": ", 1)[0] == code, row["reason"]
+    for word in words:
+        assert word in row["reason"], (word, row["reason"])
+    assert formats.patient_path(output, GOOD).is_file()
+    assert not formats.patient_path(output, patient_id).exists()
+
+
+def test_a_bids_session_choice_includes_the_subject(tmp_path):
+    rows = run_prepare(bids_cohort(tmp_path / "data"), tmp_path / "out", bids_session="02")
+    assert rows["TWOSES"]["included"], rows["TWOSES"]["reason"]
+    assert rows[GOOD]["included"]  # files without a session are every session's
 
 
 # --- a messy cohort, through the stage's entry point ------------------------------------

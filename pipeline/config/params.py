@@ -75,10 +75,15 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
+class Bids(Section):
+    session: Annotated[str, AfterValidator(_not_blank)] | None  # "01", not 01: a label is text
+
+
 class Data(Section):
     positive_class: Literal["extensive", "microscopic", "none"]
     seg_label: Int(1) | None  # 0 is background
     min_patients: Int(4)
+    bids: Bids
 
 
 class Prepare(Section):

@@ -3,43 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.ingest import labels as labels_module
 from pipeline.ingest.exclusion import Exclusion
-from pipeline.ingest.header import check_rectangular
-from pipeline.ingest.naming import REFERENCE, SEQUENCES, find_files, is_inside
-from pipeline.ingest.validation import (
-    Volume,
-    brainstem_mask,
-    check_image,
-    coverage,
-    load_volume,
-)
-
-MIN_COVERAGE = 0.5  # share of the brainstem each sequence must image
-
-
-@dataclass
-class LoadedPatient:
-    """A patient whose files all loaded and passed the checks."""
-
-    patient_id: str
-    infiltration: str
-    images: dict[str, Volume]
-    mask: Volume
-    files: dict[str, Path] = field(default_factory=dict)
-
-
-@dataclass
-class PatientEntry:
-    """One patient of the cohort: its label (if any) and either its data or an exclusion."""
-
-    patient_id: str
-    infiltration: str | None
-    patient: LoadedPatient | None = None
-    exclusion: Exclusion | None = None
+from pipeline.ingest.naming import REFERENCE, find_files, is_inside, sequence_name
+from pipeline.ingest.patient import LoadedPatient, PatientEntry, load_files
 
 
 def cohort_ids(data_root: Path, label_entries: dict) -> list[str]:
@@ -80,13 +49,7 @@ def load_patient(data_root: Path, patient_id: str, label: str | Exclusion | None
         files = find_files(folder, patient_id, data_root)
     except OSError as error:
         raise Exclusion("unreadable:all", f"cannot list {folder}: {error}") from None
-    images = {name: load_volume(files[name], name) for name in SEQUENCES}
-    check_rectangular(images[REFERENCE].affine, images[REFERENCE].source, REFERENCE)
-    for name, volume in images.items():
-        check_image(volume, name)
-    mask = brainstem_mask(load_volume(files["seg"], "seg"), seg_label)
-    _check_coverage(mask, images)
-    return LoadedPatient(patient_id, label, images, mask, files)
+    return load_files(patient_id, label, files, seg_label)
 
 
 def _patient_folder(data_root: Path, patient_id: str, label: str | Exclusion | None) -> Path:
@@ -115,15 +78,12 @@ def _case_hint(data_root: Path, patient_id: str) -> str:
     return f" (there is {near[0]!r}: ids are case-sensitive)" if near else ""
 
 
-def _check_coverage(mask: Volume, images: dict[str, Volume]) -> None:
-    """Every sequence must image the brainstem: same patient, same physical space."""
-    shares = {name: coverage(mask, volume) for name, volume in images.items()}
-    if all(share < MIN_COVERAGE for share in shares.values()):
-        listed = ", ".join(f"{name} {share:.0%}" for name, share in shares.items())
-        raise Exclusion("invalid:seg", f"the brainstem marked in {mask.source} lies outside the "
-                        f"field of view of every sequence (share inside: {listed})")
-    for name, share in shares.items():
-        if share < MIN_COVERAGE:
-            raise Exclusion(f"invalid:{name}", f"{images[name].source} covers {share:.0%} of the "
-                            f"brainstem marked in {mask.source.name}: the sequence and the "
-                            "segmentation do not overlap in physical space")
+def reference_files(data_root: Path) -> Iterator[Path]:
+    """The reference sequence's file in every patient folder; links out of ``data_root`` skipped."""
+    for folder in sorted(data_root.iterdir()):
+        if not (folder.is_dir() and labels_module.is_safe_id(folder.name)
+                and is_inside(folder, data_root)):
+            continue
+        for path in sorted(folder.iterdir()):
+            if sequence_name(path.name, folder.name) == REFERENCE and is_inside(path, data_root):
+                yield path

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
 
-from pipeline.ingest.labels import is_safe_id
-from pipeline.ingest.naming import REFERENCE, is_inside, sequence_name
+from pipeline.ingest.layouts import reference_files
+from pipeline.ingest.naming import REFERENCE
 
 
 def field_of_view_mm(path: Path) -> float | None:
@@ -26,16 +25,6 @@ def field_of_view_mm(path: Path) -> float | None:
     if len(shape) < 3:
         return None
     return float(np.min(np.array(shape[:3]) * spacing))
-
-
-def reference_files(data_root: Path) -> Iterator[Path]:
-    """The reference sequence's file in every patient folder; links out of ``data_root`` skipped."""
-    for folder in sorted(data_root.iterdir()):
-        if not (folder.is_dir() and is_safe_id(folder.name) and is_inside(folder, data_root)):
-            continue
-        for path in sorted(folder.iterdir()):
-            if sequence_name(path.name, folder.name) == REFERENCE and is_inside(path, data_root):
-                yield path
 
 
 class CropTooLarge(ValueError):

@@ -1,10 +1,13 @@
-"""Decides which voxel-to-world affine of a NIfTI header is trusted, and refuses odd ones.
+"""Decides which voxel-to-world affine of an image header is trusted, and refuses odd ones.
 
-The trusted affine is nibabel's ``img.affine``: the sform when ``sform_code > 0``, else
-the qform. A file is refused (``invalid:<seq>``) when its position in space cannot be
-known or trusted:
+The trusted affine is nibabel's ``img.affine``. For NIfTI that is the sform when
+``sform_code > 0``, else the qform; for MGH (FreeSurfer's ``.mgz`` label maps) it is the
+header's vox2ras, which FreeSurfer keeps in the scanner space of the image it segmented.
+A file is refused (``invalid:<seq>``) when its position in space cannot be known or
+trusted:
 
-- neither form is set (both codes 0): nibabel would fall back to a guess;
+- neither NIfTI form is set (both codes 0), or an MGH header's ``goodRASFlag`` is 0:
+  nibabel would fall back to a guess;
 - only the qform is set and a voxel size (pixdim) is zero: nibabel silently uses 1 mm.
   Negative pixdims are read as their absolute value, as nibabel and ITK do;
 - both forms are set but map the field of view more than ``FORM_TOLERANCE_MM`` apart:
@@ -22,6 +25,7 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
+from nibabel.freesurfer.mghformat import header_dtype as mgh_header_dtype
 from nibabel.openers import ImageOpener
 
 from pipeline.ingest.exclusion import Exclusion
@@ -31,12 +35,22 @@ MAX_SHEAR_DEGREES = 0.5  # over a 64 mm crop this moves the edge by about half a
 FIELD_OF_VIEW_MM = (10.0, 600.0)  # a head fits; outside this the voxel size or units are wrong
 
 
-def trusted_affine(image: nib.Nifti1Image, path: Path, name: str) -> np.ndarray:
+def trusted_affine(image: nib.Nifti1Image | nib.MGHImage, path: Path, name: str) -> np.ndarray:
     """The voxel-to-world (RAS mm) affine of ``image``, after checking it can be trusted.
 
     Raises:
         Exclusion: ``invalid:<name>`` naming the header problem.
     """
+    if isinstance(image, nib.MGHImage):
+        _check_mgh_orientation(path, name)
+    else:
+        _check_nifti_forms(image, path, name)
+    affine = np.asarray(image.affine, dtype=np.float64)
+    _check_affine(affine, image.shape[:3], path, name)
+    return affine
+
+
+def _check_nifti_forms(image: nib.Nifti1Image, path: Path, name: str) -> None:
     header = image.header
     sform_code, qform_code = int(header["sform_code"]), int(header["qform_code"])
     if sform_code == 0 and qform_code == 0:
@@ -46,9 +60,16 @@ def trusted_affine(image: nib.Nifti1Image, path: Path, name: str) -> np.ndarray:
         _check_pixdims(path, name, type(header))
     elif qform_code > 0:
         _check_forms_agree(header, image.shape[:3], path, name)
-    affine = np.asarray(image.affine, dtype=np.float64)
-    _check_affine(affine, image.shape[:3], path, name)
-    return affine
+
+
+def _check_mgh_orientation(path: Path, name: str) -> None:
+    """An MGH header with ``goodRASFlag`` 0 has no orientation; nibabel silently substitutes
+    FreeSurfer's default one, so the flag is read from the raw header."""
+    with ImageOpener(path) as handle:
+        raw = handle.read(mgh_header_dtype.itemsize)  # whole: nibabel has just parsed it
+    if int(np.frombuffer(raw, mgh_header_dtype)["goodRASFlag"][0]) == 0:
+        raise Exclusion(f"invalid:{name}", f"{path}: the MGH header has no orientation "
+                        "(goodRASFlag is 0), so where the image lies in space is unknown")
 
 
 def _check_pixdims(path: Path, name: str, header_class: type) -> None:

@@ -1,4 +1,9 @@
-"""Parses ``labels.csv`` into one label per patient, or a reason why a patient has none."""
+"""Parses a labels table into one label per patient, or a reason why a patient has none.
+
+The table is ``labels.csv`` (columns ``patient_id, infiltration``) for the folder layout,
+``participants.tsv`` (``participant_id``, same label column) for a BIDS dataset: both are
+read by the same lenient rules, and their problems have the same reason codes.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from pathlib import Path
 from pipeline.ingest.exclusion import Exclusion
 
 CLASSES = ("none", "microscopic", "extensive")
-REQUIRED_COLUMNS = ("patient_id", "infiltration")
+REQUIRED_COLUMNS = ("patient_id", "infiltration")  # labels.csv's id and label columns
 # Spreadsheets export with the locale's separator: a comma, or a semicolon / tab in much of Europe.
 DELIMITERS = (",", ";", "\t")
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
@@ -44,18 +49,19 @@ def normalise_label(raw: str) -> str | None:
     return value if value in CLASSES else None
 
 
-def read_label_rows(path: str | Path) -> list[LabelRow]:
-    """Every non-blank row of ``labels.csv``.
+def read_label_rows(path: str | Path, columns: tuple[str, str] = REQUIRED_COLUMNS
+                    ) -> list[LabelRow]:
+    """Every non-blank row of the table at ``path``; ``columns`` names its id and label columns.
 
     Tolerates a BOM, UTF-16 or Windows-1252 text, CRLF line endings, blank lines, extra
     columns, header names in any case and a ``;`` or tab separator.
 
     Raises:
-        LabelsFileError: no ``patient_id`` or ``infiltration`` column, or malformed CSV.
+        LabelsFileError: no id or label column, or malformed CSV.
     """
     text = _decode(Path(path).read_bytes())
-    reader, header = _open_table(text, path)
-    id_col, label_col = (header.index(name) for name in REQUIRED_COLUMNS)
+    reader, header = _open_table(text, path, columns)
+    id_col, label_col = (header.index(name) for name in columns)
     rows = []
     try:
         for values in reader:
@@ -80,7 +86,8 @@ def _decode(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def _open_table(text: str, path: str | Path) -> tuple[Iterator[list[str]], list[str]]:
+def _open_table(text: str, path: str | Path, columns: tuple[str, str]
+                ) -> tuple[Iterator[list[str]], list[str]]:
     """A CSV reader positioned after the header, and the header's lower-cased names."""
     for delimiter in DELIMITERS:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -88,38 +95,45 @@ def _open_table(text: str, path: str | Path) -> tuple[Iterator[list[str]], list[
             header = [name.strip().lower() for name in next(reader, [])]
         except csv.Error as error:
             raise LabelsFileError(f"{path}, line 1: {error}") from None
-        if set(REQUIRED_COLUMNS) <= set(header):
+        if set(columns) <= set(header):
             return reader, header
     first_line = text.splitlines()[0] if text.strip() else "nothing (the file is empty)"
-    raise LabelsFileError(f"{path}: the header must name the columns patient_id and "
-                          f"infiltration; found {first_line[:200]!r}")
+    raise LabelsFileError(f"{path}: the header must name the columns {columns[0]} and "
+                          f"{columns[1]}; found {first_line[:200]!r}")
 
 
-def resolve_labels(rows: list[LabelRow]) -> dict[str, str | Exclusion]:
-    """One entry per id: its class, or the :class:`Exclusion` explaining why it has none."""
+def resolve_labels(rows: list[LabelRow], source: str = "labels.csv",
+                   columns: tuple[str, str] = REQUIRED_COLUMNS) -> dict[str, str | Exclusion]:
+    """One entry per id: its class, or the :class:`Exclusion` explaining why it has none.
+
+    ``source`` (the table's file name) and ``columns`` are only for the messages.
+    """
     by_id: dict[str, list[LabelRow]] = {}
     for row in rows:
         by_id.setdefault(row.patient_id, []).append(row)
-    return {patient_id: _resolve_one(patient_id, group) for patient_id, group in by_id.items()}
+    return {patient_id: _resolve_one(patient_id, group, source, columns)
+            for patient_id, group in by_id.items()}
 
 
-def _resolve_one(patient_id: str, group: list[LabelRow]) -> str | Exclusion:
+def _resolve_one(patient_id: str, group: list[LabelRow], source: str,
+                 columns: tuple[str, str]) -> str | Exclusion:
     lines = ", ".join(str(row.line) for row in group)
+    id_column, label_column = columns
     if not patient_id:
-        return Exclusion("label:unsafe-id", f"labels.csv line {lines} has no patient_id")
+        return Exclusion("label:unsafe-id", f"{source} line {lines} has no {id_column}")
     if not is_safe_id(patient_id):
-        return Exclusion("label:unsafe-id", f"id {patient_id!r} (labels.csv line {lines}) is not a "
+        return Exclusion("label:unsafe-id", f"id {patient_id!r} ({source} line {lines}) is not a "
                          "safe folder name (letters, digits, '.', '_', '-'; no '..', no spaces)")
     labels = {row.infiltration or row.raw_label.lower() for row in group}
     if len(labels) > 1:
         found = ", ".join(f"line {row.line} {row.raw_label or '<empty>'!r}" for row in group)
         return Exclusion("label:duplicate", f"{patient_id} has {len(group)} conflicting rows in "
-                         f"labels.csv: {found}")
+                         f"{source}: {found}")
     row = group[0]
     if row.infiltration is None:
         if not row.raw_label:
-            return Exclusion("label:missing", f"empty infiltration for {patient_id} on "
-                             f"labels.csv line {row.line}")
-        return Exclusion("label:unknown", f"{row.raw_label!r} for {patient_id} on labels.csv line "
+            return Exclusion("label:missing", f"empty {label_column} for {patient_id} on "
+                             f"{source} line {row.line}")
+        return Exclusion("label:unknown", f"{row.raw_label!r} for {patient_id} on {source} line "
                          f"{row.line} is not one of {', '.join(CLASSES)}")
     return row.infiltration

@@ -14,10 +14,13 @@ ALIASES = {
     "t1c": ("t1c", "t1ce", "t1gd", "t1post", "t1wc"),
     "t2": ("t2", "t2w"),
     "flair": ("flair", "t2flair", "t2_flair", "t2f"),
-    "seg": ("seg", "brainstem", "mask"),
+    "seg": ("seg", "brainstem", "mask", "aseg", "synthseg"),  # aseg: FreeSurfer, FastSurfer
 }
 _ALIAS_TO_NAME = {alias: name for name, aliases in ALIASES.items() for alias in aliases}
 EXTENSIONS = (".nii.gz", ".nii")
+# FreeSurfer and FastSurfer write their label maps as MGH. Accepted for seg only, so that a
+# FreeSurfer T1.mgz copied beside t1.nii.gz is not taken for a second t1.
+LABEL_MAP_EXTENSIONS = (".mgz", ".mgh")
 PREFIX_SEPARATORS = ("_", "-")  # BraTS up to 2021 write `<id>_t1`, BraTS 2023 `<id>-t1n`
 SHOWN_FILES = 8  # how many unrecognised file names a "missing" message lists
 
@@ -25,7 +28,8 @@ SHOWN_FILES = 8  # how many unrecognised file names a "missing" message lists
 def sequence_name(file_name: str, patient_id: str) -> str | None:
     """The sequence a file holds (``t1`` ... ``seg``), or None if the name is not one of ours."""
     lowered = file_name.lower()
-    extension = next((ext for ext in EXTENSIONS if lowered.endswith(ext)), None)
+    extension = next((ext for ext in EXTENSIONS + LABEL_MAP_EXTENSIONS if lowered.endswith(ext)),
+                     None)
     if extension is None:
         return None
     stem = lowered[: -len(extension)]
@@ -34,7 +38,10 @@ def sequence_name(file_name: str, patient_id: str) -> str | None:
         if stem.startswith(prefix):
             stem = stem[len(prefix):]
             break
-    return _ALIAS_TO_NAME.get(stem)
+    name = _ALIAS_TO_NAME.get(stem)
+    if extension in LABEL_MAP_EXTENSIONS and name != "seg":
+        return None
+    return name
 
 
 def find_files(folder: Path, patient_id: str, data_root: Path) -> dict[str, Path]:
@@ -54,8 +61,8 @@ def find_files(folder: Path, patient_id: str, data_root: Path) -> dict[str, Path
     missing = [name for name in ALL_FILES if name not in found]
     if missing:
         code = "missing:all" if len(missing) == len(ALL_FILES) else f"missing:{','.join(missing)}"
-        listing = _listing(others, bool(found))
-        raise Exclusion(code, f"no file for {', '.join(missing)} in {folder}{listing}")
+        shown = listing(others, bool(found))
+        raise Exclusion(code, f"no file for {', '.join(missing)} in {folder}{shown}")
     for name, paths in found.items():
         if len(paths) > 1:
             listed = ", ".join(path.name for path in paths)
@@ -64,7 +71,7 @@ def find_files(folder: Path, patient_id: str, data_root: Path) -> dict[str, Path
     return {name: paths[0] for name, paths in found.items()}
 
 
-def _listing(names: list[str], any_found: bool) -> str:
+def listing(names: list[str], any_found: bool) -> str:
     """Names of the files that matched no sequence, so a naming slip is easy to spot."""
     if not names:
         return "" if any_found else " (the folder is empty)"

@@ -1,4 +1,4 @@
-"""Loads one NIfTI file and checks it is a usable 3D image (or brainstem mask)."""
+"""Loads one NIfTI (or MGH) file and checks it is a usable 3D image (or brainstem mask)."""
 
 from __future__ import annotations
 
@@ -49,8 +49,9 @@ def load_volume(path: Path, name: str) -> Volume:
     return Volume(data=_as_float32(data, path, name), affine=affine, source=path)
 
 
-def _open(path: Path, name: str) -> nib.Nifti1Image:
-    """The image object with its header (voxels are read later); only NIfTI is accepted."""
+def _open(path: Path, name: str) -> nib.Nifti1Image | nib.MGHImage:
+    """The image object with its header (voxels are read later): NIfTI, or MGH for the label
+    maps of FreeSurfer, FastSurfer and SynthSeg (which file may be MGH is the naming rules')."""
     if path.is_file() and path.stat().st_size == 0:
         raise Exclusion(f"unreadable:{name}", f"{path} is empty (0 bytes)")
     try:
@@ -58,8 +59,9 @@ def _open(path: Path, name: str) -> nib.Nifti1Image:
             image = nib.load(path)
     except Exception as error:
         raise Exclusion(f"unreadable:{name}", f"{path}: {type(error).__name__}: {error}") from None
-    if not isinstance(image, nib.Nifti1Image):  # Nifti2Image is a subclass
-        raise Exclusion(f"unreadable:{name}", f"{path} is a {type(image).__name__}, not NIfTI")
+    if not isinstance(image, (nib.Nifti1Image, nib.MGHImage)):  # Nifti2Image is a subclass
+        raise Exclusion(f"unreadable:{name}", f"{path} is a {type(image).__name__}, not NIfTI "
+                        "or MGH")
     return image
 
 

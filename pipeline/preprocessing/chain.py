@@ -15,8 +15,8 @@ import torchio as tio
 
 from pipeline.config.settings import PreprocessSettings
 from pipeline.formats import PreprocessedPatient
-from pipeline.ingest.cohort import LoadedPatient
 from pipeline.ingest.naming import SEQUENCES
+from pipeline.ingest.patient import LoadedPatient
 
 
 def to_subject(patient: LoadedPatient) -> tio.Subject:

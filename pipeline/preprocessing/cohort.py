@@ -12,8 +12,9 @@ from pathlib import Path
 
 from pipeline import formats
 from pipeline.config.settings import PreprocessSettings
-from pipeline.ingest.cohort import PatientEntry, iter_cohort
 from pipeline.ingest.exclusion import Exclusion
+from pipeline.ingest.layouts import iter_patients
+from pipeline.ingest.patient import PatientEntry
 from pipeline.preprocessing.chain import brainstem_kept, preprocess
 
 
@@ -45,10 +46,12 @@ def prepare_patient(entry: PatientEntry, output_dir: Path, settings: PreprocessS
 
 
 def prepare_cohort(data_root: Path, output_dir: Path, settings: PreprocessSettings,
-                   positive_class: str, seg_label: int | None = None) -> tuple[list[dict], dict]:
-    """Validates and preprocesses every patient; returns manifest rows and what was applied."""
+                   positive_class: str, seg_label: int | None = None,
+                   bids_session: str | None = None) -> tuple[list[dict], dict]:
+    """Validates and preprocesses every patient, in whichever input layout ``data_root`` is;
+    returns manifest rows and what was applied."""
     rows, applied = [], {}
-    for entry in iter_cohort(data_root, data_root / "labels.csv", seg_label):
+    for entry in iter_patients(data_root, seg_label, bids_session):
         if entry.patient is not None:
             record = prepare_patient(entry, output_dir, settings)
             if record is not None:

@@ -10,8 +10,10 @@ from pipeline import formats
 from pipeline.config.params import load_params
 from pipeline.config.settings import preprocess_settings
 from pipeline.formats import paths
+from pipeline.ingest.bids import BidsDatasetError
 from pipeline.ingest.field_of_view import CropTooLarge, check_crop_fits
 from pipeline.ingest.labels import LabelsFileError
+from pipeline.ingest.layouts import labels_file
 from pipeline.preprocessing.cohort import prepare_cohort, summary_lines
 
 
@@ -22,16 +24,19 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     params = load_params()
     settings = preprocess_settings(params)
-    if not (args.data / "labels.csv").is_file():
-        raise SystemExit(f"no {args.data / 'labels.csv'}: run `python -m pipeline.synth "
+    labels = labels_file(args.data)
+    if not labels.is_file():
+        raise SystemExit(f"no {labels}: run `python -m pipeline.synth "
                          f"{args.data}` for the built-in cohort, or see docs/your-data.md (your own cohort)")
+    data = params["data"]
     try:
         check_crop_fits(args.data, params["prepare"]["crop_mm"])
         rows, applied = prepare_cohort(args.data, paths.PREPROCESSED, settings,
-                                       params["data"]["positive_class"], params["data"]["seg_label"])
+                                       data["positive_class"], data["seg_label"],
+                                       data["bids"]["session"])
     except CropTooLarge as error:
         raise SystemExit(f"params.yaml is not valid: prepare.crop_mm: {error}") from None
-    except LabelsFileError as error:
+    except (LabelsFileError, BidsDatasetError) as error:
         raise SystemExit(str(error)) from None
     formats.write_applied(paths.APPLIED, {
         "params": {key: params["prepare"][key] for key in ("crop_mm", "crop_voxels", "percentiles")},

@@ -12,7 +12,9 @@ brainstem, by an amount set by ``effect``; at ``effect=0`` the labels carry no s
 The same seed and arguments give byte-identical files. ``labels.csv`` has the columns
 ``patient_id,infiltration,site``; the site (``site-A``..``site-C``) sets the scanner's
 intensity scale, noise and bias strength and is drawn independently of the label.
-``--spacing MM`` (default 2) coarsens every grid.
+``--spacing MM`` (default 2) coarsens every grid. ``--layout bids`` writes the same images as
+a BIDS dataset instead (``synth.bids``: ``participants.tsv``, subjects ``sub-GBM001``...,
+the masks in ``derivatives/brainstem/``).
 
 Sequences and grids (``s`` = ``spacing_mm``, 2 mm by default), each with its own field of view:
 
@@ -29,7 +31,8 @@ seg       RAS           s, s, s      uint8, 1 = brainstem
 API, for tests of other modules::
 
     write_cohort(directory, *, effect=1.0, seed=0, composition=Composition(),
-                 spacing_mm=2.0, name_variants=True, workers=1, compress=True) -> list[PatientSpec]
+                 spacing_mm=2.0, name_variants=True, workers=1, compress=True,
+                 layout="folders") -> list[PatientSpec]
     plan_cohort(composition=Composition(), *, seed=0, name_variants=True) -> list[PatientSpec]
     synthesise_patient(index, label, *, seed=0, effect=1.0, spacing_mm=2.0,
                        keys=IMAGE_KEYS) -> dict[str, nibabel.Nifti1Image]
@@ -41,7 +44,8 @@ empty_folder=0, no_folder=0, seg_only=0)`` gives 6 complete patients. ``spacing_
 gives tiny volumes (about 28 voxels a side) for fast tests. ``PatientSpec`` records
 ``patient_id``, ``index``, ``label``, ``role`` (``complete``, ``missing:<sequence>``,
 ``empty_folder``, ``no_folder``, ``seg_only``), ``site`` and ``files`` (image key to file
-name). With ``name_variants`` the first complete patients use, in id order, the names
+name; with ``layout="bids"``, to its path from the dataset root, and ``patient_id`` is the
+subject label ``GBM001``). With ``name_variants`` the first complete patients use, in id order, the names
 ``t1ce.nii.gz``, ``FLAIR.nii.gz``, a BraTS-style ``<patient_id>_`` prefix with
 ``..._t1gd.nii.gz``, ``brainstem.nii.gz`` for the segmentation, and uncompressed ``.nii``.
 """

@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline.synth DIR [--effect X] [--seed N]``."""
+"""Command line: ``python -m pipeline.synth DIR [--effect X] [--seed N] [--layout folders|bids]``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import os
 import time
 
-from pipeline.synth.cohort import COMPLETE, MISSING, Composition, write_cohort
+from pipeline.synth.cohort import COMPLETE, LAYOUTS, MISSING, Composition, write_cohort
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,6 +17,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="strength of extensive infiltration in T2/FLAIR (0: no signal; default 1)")
     parser.add_argument("--seed", type=int, default=0, help="cohort seed (default 0)")
     parser.add_argument("--spacing", type=float, default=2.0, help="base voxel size in mm (default 2)")
+    parser.add_argument("--layout", choices=LAYOUTS, default="folders",
+                        help="folders: labels.csv and a folder per patient (default); bids: a BIDS "
+                             "dataset of the same images, ids without their '-' (GBM-001 is sub-GBM001)")
     args = parser.parse_args(argv)
     if args.effect < 0:
         parser.error("--effect must be 0 or more")
@@ -26,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         specs = write_cohort(args.directory, effect=args.effect, seed=args.seed,
                              composition=Composition(), spacing_mm=args.spacing,
-                             workers=min(2, os.cpu_count() or 1))
+                             workers=min(2, os.cpu_count() or 1), layout=args.layout)
     except FileExistsError as error:
         parser.error(str(error))
     complete = sum(spec.role == COMPLETE for spec in specs)

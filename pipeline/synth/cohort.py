@@ -1,7 +1,8 @@
-"""The cohort: which patient plays which role, and writing it in the input layout of docs/contract.md.
+"""The cohort: which patient plays which role, and writing it in an input layout of docs/contract.md.
 
 Roles and labels are shuffled by the seed, so excluded patients are spread among the ids.
-A few complete patients use the file name variants the ingest must accept.
+In the folder layout a few complete patients use the file name variants the ingest must
+accept; the BIDS layout (``synth.bids``) has fixed names and holds the same images.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
+from pipeline.synth import bids
 from pipeline.synth.patient import (
     IMAGE_KEYS,
     LABELS,
@@ -36,6 +38,7 @@ MISSING_ORDER = ("t1c", "t2", "flair", "t1")  # one different sequence per incom
 NAME_VARIANTS = ("t1ce", "upper_case_flair", "brats_prefix", "brainstem_seg", "uncompressed")
 GZIP_LEVEL = 6
 ROLES_STREAM = 0  # patients draw from (seed, index >= 1); roles from (seed, 0)
+LAYOUTS = ("folders", "bids")
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,9 @@ class PatientSpec:
     """One patient of a written cohort.
 
     ``role`` is ``complete``, ``missing:<sequence>``, ``empty_folder``, ``no_folder`` or
-    ``seg_only``; ``files`` maps each image key written to its file name in the patient's folder.
+    ``seg_only``; ``files`` maps each image key written to its file name in the patient's folder
+    (in the BIDS layout: to its path from the dataset root, and ``patient_id`` is the subject
+    label).
     """
 
     patient_id: str
@@ -93,22 +98,33 @@ def plan_cohort(composition: Composition = Composition(), *, seed: int = 0,
 def write_cohort(directory: str | os.PathLike, *, effect: float = 1.0, seed: int = 0,
                  composition: Composition = Composition(), spacing_mm: float = 2.0,
                  name_variants: bool = True, workers: int = 1,
-                 compress: bool = True) -> list[PatientSpec]:
+                 compress: bool = True, layout: str = "folders") -> list[PatientSpec]:
     """Writes a synthetic cohort to ``directory`` (absent or empty) and returns its patients.
 
-    The cohort is built in a temporary folder beside ``directory`` and renamed into place at
-    the end, so an interrupted run never leaves a half-written cohort behind.
+    ``layout`` is ``folders`` (``labels.csv`` and a folder per patient) or ``bids`` (a BIDS
+    dataset of the same images; ``name_variants`` does not apply). The cohort is built in a
+    temporary folder beside ``directory`` and renamed into place at the end, so an
+    interrupted run never leaves a half-written cohort behind.
     """
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
     directory = Path(directory)
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise FileExistsError(f"{directory} exists and is not empty; choose a new folder")
-    specs = plan_cohort(composition, seed=seed, name_variants=name_variants, compress=compress)
+    in_bids = layout == "bids"
+    specs = plan_cohort(composition, seed=seed, name_variants=name_variants and not in_bids,
+                        compress=compress)
+    if in_bids:
+        specs = [bids.as_bids(spec) for spec in specs]
     directory.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     building.chmod(0o755)  # mkdtemp makes it private; the cohort is an ordinary folder
     try:
-        _write_labels(building / "labels.csv", specs)
-        jobs = [(building, spec, seed, effect, spacing_mm) for spec in specs]
+        if in_bids:
+            bids.write_metadata(building, specs)
+        else:
+            _write_labels(building / "labels.csv", specs)
+        jobs = [(building, spec, seed, effect, spacing_mm, in_bids) for spec in specs]
         if workers > 1:
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 list(pool.map(_write_patient, *zip(*jobs)))
@@ -183,14 +199,17 @@ def _write_labels(path: Path, specs: list[PatientSpec]) -> None:
         writer.writerows([spec.patient_id, spec.label, spec.site] for spec in specs)
 
 
-def _write_patient(root: Path, spec: PatientSpec, seed: int, effect: float, spacing_mm: float) -> None:
+def _write_patient(root: Path, spec: PatientSpec, seed: int, effect: float, spacing_mm: float,
+                   in_bids: bool = False) -> None:
     """Makes and writes one patient's files (a folder even when it holds none)."""
     if spec.role == NO_FOLDER:
         return
-    folder = root / spec.patient_id
+    folder = root / (bids.subject_folder(spec.patient_id) if in_bids else spec.patient_id)
     folder.mkdir()
     images = synthesise_patient(spec.index, spec.label, seed=seed, effect=effect, spacing_mm=spacing_mm,
                                 keys=tuple(spec.files))
     for key, name in spec.files.items():
-        save_image(images[key], folder / name)
+        path = (root if in_bids else folder) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_image(images[key], path)
 

@@ -49,6 +49,8 @@ def test_the_repository_params_are_valid(params):
     ("prepare.crop_mm", 4, "prepare.crop_mm: must be >= 8"),
     ("prepare.percentiles", [99.5, 0.5], "prepare.percentiles: expected [low, high]"),
     ("data.seg_label", 0, "data.seg_label: must be >= 1"),
+    ("data.bids.session", 1, "data.bids.session: expected a string, got 1"),
+    ("data.bids.session", "", "data.bids.session: expected a non-empty string"),
     ("data.positive_class", "Extensive", "data.positive_class: must be one of"),
     ("model.one_hot", True, "model.one_hot: unknown key"),
     ("data.seg_lable", 1, "data.seg_lable: unknown key; did you mean data.seg_label?"),

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import nibabel as nib
+import numpy as np
 import pytest
 
-from pipeline.ingest.cohort import iter_cohort
+from pipeline.ingest.cohort import iter_cohort, load_patient
 from pipeline.ingest.labels import LabelsFileError
-from tests.nifti_factory import write_cohort, write_patient
+from tests.nifti_factory import (
+    DEFAULT_GRIDS,
+    DEFAULT_SHAPES,
+    brainstem,
+    world_coordinates,
+    write_cohort,
+    write_patient,
+)
 
 HEADER = "patient_id,infiltration"
 
@@ -51,3 +60,42 @@ def test_brats_style_prefixed_names(tmp_path):
     write_patient(tmp_path / "GBM-7", names={**names, "t1c": "GBM-7-t1gd.nii.gz"})
     (tmp_path / "labels.csv").write_text("patient_id,infiltration\nGBM-7,microscopic\n")
     assert entries(tmp_path)["GBM-7"].patient is not None
+
+
+def _aseg_like(folder):
+    """A FreeSurfer-style aseg.mgz on the seg grid: cerebral white matter 2 and 41, lateral
+    ventricles 4 and 43, Brain-Stem 16; returns the label array written."""
+    affine, shape = DEFAULT_GRIDS["seg"], DEFAULT_SHAPES["seg"]
+    world = world_coordinates(affine, shape)
+    head = np.sum((world / [30, 36, 32]) ** 2, -1) < 1
+    labels = np.where(head, np.where(world[..., 0] < 0, 2, 41), 0).astype(np.int32)
+    labels[head & (np.abs(world[..., 0] - 8) < 4) & (world[..., 2] > 5)] = 43
+    labels[head & (np.abs(world[..., 0] + 8) < 4) & (world[..., 2] > 5)] = 4
+    labels[brainstem(world) > 0] = 16
+    nib.save(nib.MGHImage(labels, affine), folder / "aseg.mgz")
+    return labels
+
+
+def test_a_freesurfer_aseg_mgz_with_seg_label_16_keeps_only_the_brainstem(tmp_path):
+    write_patient(tmp_path / "P01", skip=("seg",))
+    labels = _aseg_like(tmp_path / "P01")
+    assert set(np.unique(labels)) == {0, 2, 4, 16, 41, 43}
+    patient = load_patient(tmp_path, "P01", "none", seg_label=16)
+    assert patient.files["seg"].name == "aseg.mgz"
+    np.testing.assert_array_equal(patient.mask.data, labels == 16)
+    np.testing.assert_allclose(patient.mask.affine, DEFAULT_GRIDS["seg"], atol=1e-4)
+    whole_head = load_patient(tmp_path, "P01", "none", seg_label=None).mask.data
+    assert whole_head.sum() > 5 * patient.mask.data.sum()  # without the label: every structure
+
+
+def test_an_mgh_label_map_without_orientation_is_refused(tmp_path):
+    write_patient(tmp_path / "P01", skip=("seg",))
+    _aseg_like(tmp_path / "P01")
+    image = nib.load(tmp_path / "P01" / "aseg.mgz")
+    image = nib.MGHImage(np.asarray(image.dataobj), image.affine)
+    image.header["goodRASFlag"] = 0  # nibabel would read FreeSurfer's default orientation
+    nib.save(image, tmp_path / "P01" / "aseg.mgz")
+    (tmp_path / "labels.csv").write_text("patient_id,infiltration\nP01,none\n")
+    exclusion = entries(tmp_path, seg_label=16)["P01"].exclusion
+    assert exclusion.code == "invalid:seg" and "goodRASFlag is 0" in exclusion.detail
+    assert "P01/aseg.mgz" in exclusion.detail

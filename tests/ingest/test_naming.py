@@ -13,9 +13,18 @@ from tests.nifti_factory import write_patient
     ("t1.nii.gz", "t1"), ("T1.NII", "t1"), ("P01_t1ce.nii.gz", "t1c"), ("P01-t1n.nii.gz", "t1"),
     ("p01_T2FLAIR.nii", "flair"), ("brainstem.nii.gz", "seg"), ("Mask.nii", "seg"),
     ("t1.nii.gz.bak", None), ("t1.mgz", None), ("P02_t1.nii.gz", None), ("._t1.nii.gz", None),
+    ("aseg.mgz", "seg"), ("ASEG.MGZ", "seg"), ("P01_aseg.mgh", "seg"), ("aseg.nii.gz", "seg"),
+    ("P01_synthseg.nii.gz", "seg"), ("SynthSeg.mgz", "seg"), ("P02_synthseg.nii.gz", None),
+    ("seg.mgz", "seg"), ("flair.mgz", None), ("aparc+aseg.mgz", None),
 ])
 def test_sequence_name(file_name, expected):
     assert sequence_name(file_name, "P01") == expected
+
+
+def test_synthseg_output_named_after_the_patient():
+    """``mri_synthseg --o GBM-001_synthseg.nii.gz``, as the docs show it."""
+    assert sequence_name("GBM-001_synthseg.nii.gz", "GBM-001") == "seg"
+    assert sequence_name("GBM-001_aseg.mgz", "GBM-001") == "seg"
 
 
 def test_missing_files_are_listed_with_what_is_there(tmp_path):

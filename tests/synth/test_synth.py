@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -185,3 +186,49 @@ def test_an_uncompressed_cohort_holds_the_same_images(tmp_path):
             second = nib.load(tmp_path / "nii" / b.patient_id / b.files[key])
             assert np.array_equal(first.get_fdata(), second.get_fdata())
             assert np.array_equal(first.affine, second.affine)
+
+
+# --- the BIDS layout ---------------------------------------------------------------------
+
+EVERY_ROLE = Composition(extensive=1, microscopic=1, none=0, missing_sequence=2, empty_folder=1,
+                         no_folder=1, seg_only=1)
+
+
+def test_bids_layout_holds_the_same_images_under_bids_names(tmp_path):
+    folders = write_cohort(tmp_path / "folders", composition=EVERY_ROLE, spacing_mm=COARSE_MM)
+    specs = write_cohort(tmp_path / "bids", composition=EVERY_ROLE, spacing_mm=COARSE_MM,
+                         layout="bids")
+    root = tmp_path / "bids"
+    assert json.loads((root / "dataset_description.json").read_text())["BIDSVersion"]
+    masks = json.loads((root / "derivatives" / "brainstem" / "dataset_description.json").read_text())
+    assert masks["DatasetType"] == "derivative" and masks["GeneratedBy"][0]["Name"]
+    with open(root / "participants.tsv", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    assert rows == [{"participant_id": f"sub-{spec.patient_id}", "infiltration": spec.label,
+                     "site": spec.site} for spec in specs]
+    for plain, bids in zip(folders, specs):
+        assert bids.patient_id == plain.patient_id.replace("-", "") and bids.role == plain.role
+        subject = root / f"sub-{bids.patient_id}"
+        assert subject.is_dir() == (plain.role != "no_folder")
+        written = {str(path.relative_to(root)) for path in root.rglob(f"sub-{bids.patient_id}_*")}
+        assert written == set(bids.files.values())
+        for key, name in plain.files.items():  # the same bytes, gzip header included
+            assert (root / bids.files[key]).read_bytes() == (tmp_path / "folders" / plain.patient_id
+                                                             / name).read_bytes()
+    complete = next(spec for spec in specs if spec.role == "complete")
+    pid = complete.patient_id
+    assert complete.files == {
+        "t1": f"sub-{pid}/anat/sub-{pid}_T1w.nii.gz",
+        "t1c": f"sub-{pid}/anat/sub-{pid}_ce-gadolinium_T1w.nii.gz",
+        "t2": f"sub-{pid}/anat/sub-{pid}_T2w.nii.gz", "flair": f"sub-{pid}/anat/sub-{pid}_FLAIR.nii.gz",
+        "seg": f"derivatives/brainstem/sub-{pid}/anat/sub-{pid}_label-BS_mask.nii.gz"}
+
+
+def test_cli_writes_the_bids_layout(tmp_path, capsys):
+    main([str(tmp_path / "cohort"), "--spacing", str(COARSE_MM), "--layout", "bids"])
+    assert "wrote 33 patients" in capsys.readouterr().out
+    assert (tmp_path / "cohort" / "dataset_description.json").is_file()
+    assert not (tmp_path / "cohort" / "labels.csv").exists()
+    assert len((tmp_path / "cohort" / "participants.tsv").read_text().splitlines()) == 34
+    with pytest.raises(SystemExit):
+        main([str(tmp_path / "other"), "--layout", "dicom"])

@@ -1,0 +1,45 @@
+"""Which input layout a cohort folder is in, decided here and nowhere else.
+
+A folder with ``dataset_description.json`` at its root is a BIDS dataset, read by
+``bids``; any other is the plain layout of ``labels.csv`` and one folder per patient, read
+by ``cohort``. Both yield the same :class:`~pipeline.ingest.patient.PatientEntry` objects,
+so the stages never ask which one it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipeline.ingest import bids, cohort
+from pipeline.ingest.patient import PatientEntry
+
+LABELS_CSV = "labels.csv"
+
+
+def labels_file(data_root: Path) -> Path:
+    """The table the cohort's labels are read from: ``labels.csv`` or ``participants.tsv``."""
+    return data_root / (bids.PARTICIPANTS if bids.is_bids(data_root) else LABELS_CSV)
+
+
+def iter_patients(data_root: Path, seg_label: int | None = None,
+                  bids_session: str | None = None) -> Iterator[PatientEntry]:
+    """Every patient of the cohort in ``data_root``, whichever its layout, one at a time.
+
+    ``bids_session`` chooses the session of a BIDS dataset's subjects; the folder layout
+    has none.
+
+    Raises:
+        LabelsFileError: the labels table is unusable as a whole.
+        BidsDatasetError: pybids cannot read the BIDS dataset.
+    """
+    if bids.is_bids(data_root):
+        return bids.iter_bids_cohort(data_root, seg_label, bids_session)
+    return cohort.iter_cohort(data_root, data_root / LABELS_CSV, seg_label)
+
+
+def reference_files(data_root: Path) -> Iterator[Path]:
+    """Every patient's candidate reference-sequence (``t1``) file, read before any patient."""
+    if bids.is_bids(data_root):
+        return bids.reference_files(data_root)
+    return cohort.reference_files(data_root)

@@ -1,0 +1,75 @@
+"""One patient's files, whatever the layout they came from, to a checked, loaded patient.
+
+Every input layout (the plain folders of ``cohort``, a BIDS dataset in ``bids``) only finds
+the files; they all go through :func:`load_files`, so a patient passes the same checks and
+yields the same :class:`LoadedPatient` however the cohort is laid out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.ingest.exclusion import Exclusion
+from pipeline.ingest.header import check_rectangular
+from pipeline.ingest.naming import REFERENCE, SEQUENCES
+from pipeline.ingest.validation import (
+    Volume,
+    brainstem_mask,
+    check_image,
+    coverage,
+    load_volume,
+)
+
+MIN_COVERAGE = 0.5  # share of the brainstem each sequence must image
+
+
+@dataclass
+class LoadedPatient:
+    """A patient whose files all loaded and passed the checks."""
+
+    patient_id: str
+    infiltration: str
+    images: dict[str, Volume]
+    mask: Volume
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+@dataclass
+class PatientEntry:
+    """One patient of the cohort: its label (if any) and either its data or an exclusion."""
+
+    patient_id: str
+    infiltration: str | None
+    patient: LoadedPatient | None = None
+    exclusion: Exclusion | None = None
+
+
+def load_files(patient_id: str, label: str, files: dict[str, Path],
+               seg_label: int | None) -> LoadedPatient:
+    """Loads and checks a patient's four sequences and ``seg`` (``files`` maps each to its path).
+
+    Raises:
+        Exclusion: the first problem found.
+    """
+    images = {name: load_volume(files[name], name) for name in SEQUENCES}
+    check_rectangular(images[REFERENCE].affine, images[REFERENCE].source, REFERENCE)
+    for name, volume in images.items():
+        check_image(volume, name)
+    mask = brainstem_mask(load_volume(files["seg"], "seg"), seg_label)
+    _check_coverage(mask, images)
+    return LoadedPatient(patient_id, label, images, mask, files)
+
+
+def _check_coverage(mask: Volume, images: dict[str, Volume]) -> None:
+    """Every sequence must image the brainstem: same patient, same physical space."""
+    shares = {name: coverage(mask, volume) for name, volume in images.items()}
+    if all(share < MIN_COVERAGE for share in shares.values()):
+        listed = ", ".join(f"{name} {share:.0%}" for name, share in shares.items())
+        raise Exclusion("invalid:seg", f"the brainstem marked in {mask.source} lies outside the "
+                        f"field of view of every sequence (share inside: {listed})")
+    for name, share in shares.items():
+        if share < MIN_COVERAGE:
+            raise Exclusion(f"invalid:{name}", f"{images[name].source} covers {share:.0%} of the "
+                            f"brainstem marked in {mask.source.name}: the sequence and the "
+                            "segmentation do not overlap in physical space")

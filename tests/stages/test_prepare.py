@@ -1,0 +1,76 @@
+"""Stage ``prepare`` on the built-in cohort written in each input layout: same patients out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from pipeline import formats
+from pipeline.stages.prepare import main
+from pipeline.synth import Composition, write_cohort
+from tests.nifti_factory import write_bids_cohort
+from tests.test_bad_inputs import snapshot
+
+REPO = Path(__file__).resolve().parents[2]
+# Every role of the built-in cohort, 4 complete patients (data.min_patients is at least 4).
+EVERY_ROLE = Composition(extensive=2, microscopic=1, none=1, missing_sequence=2, empty_folder=1,
+                         no_folder=1, seg_only=1)
+
+
+def in_run_folder(folder: Path, monkeypatch) -> None:
+    """Works in ``folder`` with the project's params.yaml, ``data.min_patients`` lowered to 4."""
+    folder.mkdir()
+    params = (REPO / "params.yaml").read_text().replace("min_patients: 6", "min_patients: 4")
+    (folder / "params.yaml").write_text(params)
+    monkeypatch.chdir(folder)
+
+
+def run_stage(folder: Path, data: Path, monkeypatch) -> tuple:
+    """``python -m pipeline.stages.prepare --data DATA`` in ``folder``: its manifest, and
+    its preprocessed patients' folder; ``data`` is left as it was."""
+    in_run_folder(folder, monkeypatch)
+    before = snapshot(data)
+    main(["--data", str(data)])
+    assert snapshot(data) == before
+    return formats.read_manifest(folder / "outputs" / "manifest.csv"), folder / "outputs" / "preprocessed"
+
+
+@pytest.mark.slow
+def test_the_bids_layout_prepares_exactly_as_the_folder_layout(tmp_path, monkeypatch):
+    for layout in ("folders", "bids"):
+        write_cohort(tmp_path / layout, composition=EVERY_ROLE, spacing_mm=4.0, layout=layout)
+    plain, plain_out = run_stage(tmp_path / "run-folders", tmp_path / "folders", monkeypatch)
+    bids, bids_out = run_stage(tmp_path / "run-bids", tmp_path / "bids", monkeypatch)
+    mapped = plain.assign(patient_id=plain["patient_id"].str.replace("-", ""))
+    assert list(bids["patient_id"]) == list(mapped["patient_id"])
+    for column in ("infiltration", "target", "included"):
+        assert list(bids[column]) == list(mapped[column]), column
+    codes = [reason.split(": ")[0] for reason in bids["reason"]]
+    assert codes == [reason.split(": ")[0] for reason in mapped["reason"]]
+    assert sorted(code for code in codes if code) == [
+        "missing:all", "missing:all", "missing:t1,t1c,t2,flair", "missing:t1c", "missing:t2"]
+    assert bids["included"].sum() == 4
+    for folder_id, bids_id in zip(plain["patient_id"][plain["included"]],
+                                  bids["patient_id"][bids["included"]]):
+        first = formats.read_patient(plain_out, folder_id)
+        second = formats.read_patient(bids_out, bids_id)
+        assert torch.equal(first.image, second.image) and torch.equal(first.mask, second.mask)
+        assert (first.affine == second.affine).all()
+
+
+def test_a_bids_dataset_without_participants_tsv_stops_the_stage(tmp_path, monkeypatch):
+    root = write_bids_cohort(tmp_path / "data", {"A01": "none"})
+    (root / "participants.tsv").unlink()
+    in_run_folder(tmp_path / "run", monkeypatch)
+    with pytest.raises(SystemExit, match=r"^no .*data/participants.tsv: "):
+        main(["--data", str(root)])
+
+
+def test_a_bids_dataset_pybids_refuses_stops_the_stage_saying_why(tmp_path, monkeypatch):
+    root = write_bids_cohort(tmp_path / "data", {"A01": "none"})
+    (root / "dataset_description.json").write_text("{not json")
+    in_run_folder(tmp_path / "run", monkeypatch)
+    with pytest.raises(SystemExit, match="pybids cannot read: .*not a valid json"):
+        main(["--data", str(root)])
