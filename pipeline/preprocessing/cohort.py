@@ -18,9 +18,10 @@ from pipeline.preprocessing.chain import brainstem_kept, preprocess
 
 
 def manifest_row(entry: PatientEntry, positive_class: str) -> dict:
-    """The manifest row of one patient (target empty when excluded)."""
+    """The manifest row of one patient (target empty when excluded or read without labels)."""
     included = entry.exclusion is None
-    target = int(entry.infiltration == positive_class) if included else None
+    target = (int(entry.infiltration == positive_class)
+              if included and entry.infiltration is not None else None)
     return {"patient_id": entry.patient_id, "infiltration": entry.infiltration or "",
             "target": target, "included": included,
             "reason": "" if included else str(entry.exclusion)}
@@ -45,10 +46,16 @@ def prepare_patient(entry: PatientEntry, output_dir: Path, settings: PreprocessS
 
 
 def prepare_cohort(data_root: Path, output_dir: Path, settings: PreprocessSettings,
-                   positive_class: str, seg_label: int | None = None) -> tuple[list[dict], dict]:
-    """Validates and preprocesses every patient; returns manifest rows and what was applied."""
+                   positive_class: str, seg_label: int | None = None,
+                   labelled: bool = True) -> tuple[list[dict], dict]:
+    """Validates and preprocesses every patient; returns manifest rows and what was applied.
+
+    ``labelled``: the patients and their labels come from ``labels.csv`` (and the folders);
+    otherwise every patient folder is a patient, unlabelled, whatever ``labels.csv`` says.
+    """
     rows, applied = [], {}
-    for entry in iter_cohort(data_root, data_root / "labels.csv", seg_label):
+    labels_path = data_root / "labels.csv" if labelled else None
+    for entry in iter_cohort(data_root, labels_path, seg_label):
         if entry.patient is not None:
             record = prepare_patient(entry, output_dir, settings)
             if record is not None:

@@ -51,3 +51,20 @@ def test_brats_style_prefixed_names(tmp_path):
     write_patient(tmp_path / "GBM-7", names={**names, "t1c": "GBM-7-t1gd.nii.gz"})
     (tmp_path / "labels.csv").write_text("patient_id,infiltration\nGBM-7,microscopic\n")
     assert entries(tmp_path)["GBM-7"].patient is not None
+
+
+def test_without_labels_every_folder_is_a_patient_and_labels_csv_is_ignored(tmp_path):
+    root = write_cohort(tmp_path, {"A": "extensive", "B": "none"},
+                        lines=[HEADER, "A,unknown-class", "Z,none"])
+    write_patient(root / "C")
+    (root / "bad id").mkdir()
+    found = {entry.patient_id: entry for entry in iter_cohort(root, None)}
+    assert list(found) == ["A", "B", "C", "bad id"]  # Z has a row but no folder: not scored
+    assert all(found[pid].patient is not None and found[pid].infiltration is None for pid in "ABC")
+    assert found["bad id"].exclusion.code == "label:unsafe-id"
+
+
+def test_without_labels_no_labels_file_is_needed(tmp_path):
+    write_patient(tmp_path / "A", skip=("t2",))
+    (entry,) = iter_cohort(tmp_path, None)
+    assert entry.exclusion.code == "missing:t2"
