@@ -22,6 +22,7 @@ from pipeline.formats.tables import (
                                      POWER_COLUMNS,
                                      PREDICTION_COLUMNS,
                                      ROC_COLUMNS,
+                                     SCORE_COLUMNS,
                                      cohort,
                                      included_patients,
                                      read_applied,
@@ -34,6 +35,7 @@ from pipeline.formats.tables import (
                                      read_permutations,
                                      read_power_table,
                                      read_predictions,
+                                     read_scores,
                                      write_applied,
                                      write_fold_index,
                                      write_learning_points,
@@ -43,6 +45,7 @@ from pipeline.formats.tables import (
                                      write_power_table,
                                      write_predictions,
                                      write_roc_points,
+                                     write_scores,
 )
 from pipeline.formats.volumes import (
                                      PreprocessedPatient,
@@ -56,13 +59,13 @@ from pipeline.formats.volumes import (
 )
 
 __all__ = ["FOLD_INDEX_COLUMNS", "LEARNING_POINT_COLUMNS", "MANIFEST_COLUMNS", "POWER_COLUMNS",
-           "PREDICTION_COLUMNS", "PreprocessedPatient", "ROC_COLUMNS", "atomic_path", "cohort",
+           "PREDICTION_COLUMNS", "PreprocessedPatient", "ROC_COLUMNS", "SCORE_COLUMNS", "atomic_path", "cohort",
            "file_digest", "full_volume_path", "included_patients", "mask_channel_count",
            "mask_channels", "patient_path", "read_applied", "read_fold_histories",
            "read_fold_index", "read_history", "read_json", "read_learning_points",
            "read_manifest", "read_metrics", "read_patient", "read_permutations",
-           "read_power_table", "read_predictions", "remove_leftovers", "save_torch",
+           "read_power_table", "read_predictions", "read_scores", "remove_leftovers", "save_torch",
            "write_applied", "write_csv", "write_fold_index", "write_json",
            "write_learning_points", "write_manifest", "write_metrics", "write_patient",
            "write_permutations", "write_power_table", "write_predictions", "write_roc_points",
-           "write_text"]
+           "write_scores", "write_text"]
