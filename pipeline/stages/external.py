@@ -1,0 +1,78 @@
+"""Stage ``external``: the final model scored on the external cohort in ``data_external/``.
+
+The external cohort is optional: ``data_external/`` holds only its README until one is put
+there. With no patients, or patients without a ``labels.csv`` to score against, there is
+no external validation; the stage then writes ``{"done": false, "reason": ...}`` and empty
+tables, so the pipeline runs on. The patients go through ``pipeline.final.scoring``, the
+same path as ``python -m pipeline.predict``, so both give the same probabilities.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline import formats
+from pipeline.config.params import load_params
+from pipeline.evaluation.metrics import evaluate, mann_whitney_test
+from pipeline.evaluation.predictions import predictions_frame
+from pipeline.final.scoring import score_cohort
+from pipeline.formats import paths
+from pipeline.ingest.labels import LabelsFileError
+from pipeline.preprocessing.cohort import summary_lines
+
+
+def missing_cohort(root: Path) -> str | None:
+    """Why ``root`` holds nothing to validate against, or None when it has a labelled cohort."""
+    folders = [path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")]
+    has_labels = (root / "labels.csv").is_file()
+    if not folders and not has_labels:
+        return f"{root}/ holds no patients"
+    if not has_labels:
+        return (f"{root}/ has {len(folders)} patient folders but no labels.csv to score them "
+                "against (python -m pipeline.predict scores patients without labels)")
+    return None
+
+
+def not_done(reason: str, rows: list[dict] | None = None) -> None:
+    """No external validation: the reason, and the (possibly empty) tables."""
+    formats.write_manifest(paths.EXTERNAL_MANIFEST, rows or [])
+    formats.write_predictions(paths.EXTERNAL_PREDICTIONS,
+                              predictions_frame([], [], None, {}, threshold=0.5, rounded=True))
+    formats.write_metrics(paths.EXTERNAL_METRICS, {"done": False, "reason": reason})
+    print(f"no external validation: {reason}")
+
+
+def main() -> None:
+    """Runs the stage with params.yaml."""
+    params = load_params()
+    reason = missing_cohort(paths.DATA_EXTERNAL)
+    if reason is not None:
+        not_done(reason)
+        return
+    try:
+        scored = score_cohort(paths.DATA_EXTERNAL, paths.FINAL_MODEL, labelled=True)
+    except LabelsFileError as error:
+        raise SystemExit(str(error)) from None
+    print("\n".join(summary_lines(scored.rows)), flush=True)
+    targets = {row["patient_id"]: row["target"] for row in scored.rows if row["included"]}
+    if not targets:
+        not_done(f"no usable patient in {paths.DATA_EXTERNAL}/ (see {paths.EXTERNAL_MANIFEST})",
+                 scored.rows)
+        return
+    formats.write_manifest(paths.EXTERNAL_MANIFEST, scored.rows)
+    ids = list(targets)
+    predictions = predictions_frame(ids, [scored.probabilities[i] for i in ids], None, targets,
+                                    scored.threshold, rounded=True)
+    formats.write_predictions(paths.EXTERNAL_PREDICTIONS, predictions)
+    metrics = {"done": True,
+               **evaluate(predictions["target"], predictions["prob"], scored.threshold,
+                          params["evaluate"]["bootstrap"], params["seed"]),
+               **mann_whitney_test(predictions["target"], predictions["prob"]),
+               "evaluation": "external", "network": scored.network}
+    formats.write_metrics(paths.EXTERNAL_METRICS, metrics)
+    print(f"external validation (n={metrics['n']}): AUC {metrics['auc']}, "
+          f"balanced accuracy {metrics['balanced_accuracy']}, p={metrics['p_value']}")
+
+
+if __name__ == "__main__":
+    main()
