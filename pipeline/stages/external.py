@@ -15,10 +15,8 @@ from pipeline import formats
 from pipeline.config.params import load_params
 from pipeline.evaluation.metrics import evaluate, mann_whitney_test
 from pipeline.evaluation.predictions import predictions_frame
-from pipeline.final.scoring import score_cohort
 from pipeline.formats import paths
 from pipeline.ingest.labels import LabelsFileError
-from pipeline.preprocessing.cohort import summary_lines
 
 
 def missing_cohort(root: Path) -> str | None:
@@ -46,9 +44,19 @@ def main() -> None:
     """Runs the stage with params.yaml."""
     params = load_params()
     reason = missing_cohort(paths.DATA_EXTERNAL)
-    if reason is not None:
+    if reason is None:
+        validate(params)
+    else:
         not_done(reason)
-        return
+
+
+def validate(params: dict) -> None:
+    """Scores the external cohort and evaluates the final model on it."""
+    # Imported here, not above: torch, Lightning and TorchIO take seconds to load, which a
+    # run without an external cohort (the default) need not wait for.
+    from pipeline.final.scoring import score_cohort
+    from pipeline.preprocessing.cohort import summary_lines
+
     try:
         scored = score_cohort(paths.DATA_EXTERNAL, paths.FINAL_MODEL, labelled=True)
     except LabelsFileError as error:

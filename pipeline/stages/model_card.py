@@ -9,12 +9,11 @@ from __future__ import annotations
 from pipeline import formats
 from pipeline.final.card import model_card
 from pipeline.formats import paths
-from pipeline.training.network import load_network
 
 
 def main() -> None:
     """Writes the card from the model file and the metrics files."""
-    _, settings = load_network(paths.FINAL_MODEL)
+    settings = formats.read_model(paths.FINAL_MODEL)["settings"]
     formats.write_text(paths.MODEL_CARD, model_card(settings, settings["training"]["network"],
                                                     formats.read_metrics(paths.LOOCV_METRICS),
                                                     formats.read_metrics(paths.EXTERNAL_METRICS)))
