@@ -140,6 +140,31 @@ def _write_baselines(targets: dict[str, int], rng: np.random.Generator) -> None:
     formats.write_permutations(paths.BASELINE_PERMUTATIONS, null)
 
 
+def write_external(root: str | os.PathLike, seed: int = 1) -> None:
+    """An external validation: 6 patients scored (one more excluded), at sites A and B of
+    ``data_external/labels.csv``."""
+    root = Path(root)
+    rng = np.random.default_rng(seed)
+    targets = {f"EXT-{index}": int(index % 2 == 0) for index in range(1, 7)}
+    target = np.array(list(targets.values()))
+    prob = np.clip(0.3 + 0.3 * target + 0.2 * rng.standard_normal(len(target)), 0, 1)
+    rows = [{"patient_id": pid, "infiltration": "extensive" if t else "none", "target": t,
+             "included": True, "reason": ""} for pid, t in targets.items()]
+    rows.append({"patient_id": "EXT-7", "infiltration": "none", "target": None, "included": False,
+                 "reason": "unreadable:t1: truncated gzip stream"})
+    formats.write_manifest(root / paths.EXTERNAL_MANIFEST, rows)
+    formats.write_predictions(root / paths.EXTERNAL_PREDICTIONS,
+                              _predictions(targets, prob, 0).drop(columns="fold"))
+    formats.write_metrics(root / paths.EXTERNAL_METRICS, {
+        "done": True, **evaluate(target, prob, bootstrap=200), **mann_whitney_test(target, prob),
+        "evaluation": "external", "network": "densenet_small"})
+    labels = root / paths.DATA_EXTERNAL / "labels.csv"
+    labels.parent.mkdir(parents=True, exist_ok=True)
+    labels.write_text("patient_id,infiltration,site\n" + "".join(
+        f"{row['patient_id']},{row['infiltration']},{'A' if i < 4 else 'B'}\n"
+        for i, row in enumerate(rows)))
+
+
 def write_power(root: str | os.PathLike, network_finds_positive: bool = True) -> None:
     """``metrics/power.json`` of a grid with both controls at n = 24, three cohorts each."""
     from pipeline.power.analysis import control_verdict, power_metrics

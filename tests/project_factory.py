@@ -41,7 +41,8 @@ def make_project(root: Path, params: dict | None = None, git: bool = True) -> Pa
     """Copies the code, writes params and the tiny cohort; with ``git`` a DVC repository."""
     for name in ("pipeline", "report"):
         shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__", "*.html"))
-    for name in ("dvc.yaml", "requirements.txt"):
+    for name in ("dvc.yaml", "requirements.txt", "data_external/README.md"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / name, root / name)
     (root / "params.yaml").write_text(yaml.safe_dump(params or small_params(), sort_keys=False))
     write_cohort(root / "data", LABELS)

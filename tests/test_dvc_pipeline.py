@@ -26,6 +26,9 @@ def test_repro_writes_the_spec_outputs(project):
         metrics = formats.read_metrics(root / f"metrics/{name}.json")
         assert {"n", "tp", "tn", "fp", "fn", "accuracy", "auc", "ci95"} <= set(metrics)
     assert {"prior", "radiomics"} <= set(formats.read_metrics(root / "metrics/baselines.json"))
+    assert (root / "outputs/final/model.pt").exists() and (root / "outputs/final/model_card.md").exists()
+    # The test project's data_external/ holds only its README: no external validation, no failure.
+    assert formats.read_metrics(root / "metrics/external.json")["done"] is False
     assert (root / "report/report.html").stat().st_size > 10_000
 
 
@@ -39,5 +42,6 @@ def test_exp_run_with_another_lr_retrains_but_does_not_prepare(project):
     root, _ = project
     log = run(root, "dvc", "exp", "run", "-S", "lr=0.0003")  # the default is 1e-3
     assert "Running stage 'train'" in log and "Running stage 'loocv'" in log
+    assert "Running stage 'final'" in log
     assert "Running stage 'prepare'" not in log
     assert "Running stage 'baselines'" not in log

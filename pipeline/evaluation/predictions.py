@@ -16,12 +16,13 @@ DIGITS = 6
 
 
 def predictions_frame(patient_ids: Sequence[str], probabilities: Iterable[float],
-                      folds: Sequence, targets: dict[str, int], threshold: float | None = None,
+                      folds: Sequence | None, targets: dict[str, int], threshold: float | None = None,
                       rounded: bool = False) -> pd.DataFrame:
     """One row per patient, in the order given.
 
     Args:
-        folds: each patient's fold (a number, or the single split's part name).
+        folds: each patient's fold (a number, or the single split's part name); None for
+            no ``fold`` column (the final model scoring an external cohort).
         threshold: adds ``pred`` (1 when ``prob >= threshold``) unless None.
         rounded: ``prob`` to :data:`DIGITS` decimals, as the stages write it.
     """
@@ -29,7 +30,8 @@ def predictions_frame(patient_ids: Sequence[str], probabilities: Iterable[float]
     frame = pd.DataFrame({"patient_id": list(patient_ids),
                           "target": [targets[i] for i in patient_ids],
                           "prob": [round(p, DIGITS) for p in probabilities] if rounded else probabilities})
-    frame["fold"] = list(folds)
+    if folds is not None:
+        frame["fold"] = list(folds)
     if threshold is None:
         return frame
     return with_predicted_class(frame, threshold, probabilities)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 DATA = Path("data")
 LABELS = DATA / "labels.csv"
+DATA_EXTERNAL = Path("data_external")  # the optional external cohort; its README keeps it there
 PARAMS = Path("params.yaml")
 DVC_LOCK = Path("dvc.lock")
 
@@ -25,6 +26,17 @@ LOOCV = OUTPUTS / "loocv"
 LOOCV_PREDICTIONS = LOOCV / "predictions.csv"
 LOOCV_FOLDS = LOOCV / "folds"
 LOOCV_INDEX = LOOCV / "folds.csv"
+
+FINAL = OUTPUTS / "final"
+FINAL_MODEL = FINAL / "model.pt"
+FINAL_LIVE = FINAL / "dvclive"
+MODEL_CARD = FINAL / "model_card.md"
+
+EXTERNAL = OUTPUTS / "external"
+EXTERNAL_MANIFEST = EXTERNAL / "manifest.csv"
+EXTERNAL_PREDICTIONS = EXTERNAL / "predictions.csv"
+
+SCORES = Path("predictions.csv")  # `python -m pipeline.predict`'s default output, in the working directory
 
 BASELINES = OUTPUTS / "baselines"
 BASELINE_PREDICTIONS = BASELINES / "predictions.csv"
@@ -47,6 +59,7 @@ BASELINE_METRICS = METRICS / "baselines.json"
 POWER_METRICS = METRICS / "power.json"
 LEARNING_CURVE_METRICS = METRICS / "learning_curve.json"
 HEADLINE_METRICS = METRICS / "headline.json"
+EXTERNAL_METRICS = METRICS / "external.json"
 
 PLOTS = OUTPUTS / "plots"  # ROC points for `dvc plots show` (dvc.yaml's plots), DVC their only reader
 ROC_HOLDOUT = PLOTS / "roc_holdout.csv"

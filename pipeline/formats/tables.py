@@ -12,6 +12,7 @@ from pipeline.formats.atomic import read_json, write_csv, write_json
 
 MANIFEST_COLUMNS = ["patient_id", "infiltration", "target", "included", "reason"]
 PREDICTION_COLUMNS = ["patient_id", "target", "prob", "pred", "fold"]
+SCORE_COLUMNS = ["patient_id", "prob", "pred", "included", "reason"]
 
 def write_applied(path: str | os.PathLike, applied: dict) -> None:
     """Writes what preprocessing applied: the settings, the transforms, each patient's record."""
@@ -73,6 +74,27 @@ def read_predictions(path: str | os.PathLike) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype={"patient_id": str})
     frame["target"] = frame["target"].astype(int)
     frame["pred"] = frame["pred"].astype(int)
+    return frame
+
+
+# --- scores of new patients (python -m pipeline.predict) -------------------------------
+
+
+def write_scores(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """Writes one row per patient scored: ``prob`` and ``pred`` empty for an excluded one,
+    ``included`` as ``true`` / ``false``, ``reason`` as in the manifest."""
+    frame = frame[SCORE_COLUMNS].sort_values("patient_id")
+    write_csv(path, frame.assign(pred=frame["pred"].astype("Int64"),
+                                 included=frame["included"].map(lambda v: "true" if v else "false"),
+                                 reason=frame["reason"].fillna("")))
+
+
+def read_scores(path: str | os.PathLike) -> pd.DataFrame:
+    """Reads what :func:`write_scores` wrote, ``included`` as bool."""
+    frame = pd.read_csv(path, dtype={"patient_id": str, "reason": str}, keep_default_na=False,
+                        na_values={"prob": [""], "pred": [""]})
+    frame["pred"] = frame["pred"].astype("Int64")
+    frame["included"] = frame["included"].astype(str).str.lower() == "true"
     return frame
 
 

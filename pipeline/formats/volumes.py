@@ -97,6 +97,13 @@ def _load(path: Path) -> dict:
     return torch.load(path, weights_only=True, map_location="cpu")  # never runs pickled code
 
 
+def read_model(path: str | os.PathLike) -> dict:
+    """A saved model's record (``pipeline.training.network.save_network`` writes it): the
+    weights and settings, as tensors and plain values. Reading the settings needs torch
+    only, not the network's libraries."""
+    return _load(Path(path))
+
+
 def write_patient(directory: str | os.PathLike, patient: PreprocessedPatient) -> Path:
     """Saves one preprocessed patient atomically: the crop, then the whole head.
 

@@ -60,7 +60,9 @@ def open_layout(data_root: Path):
     Raises:
         BidsDatasetError: pybids refuses the dataset; its message says why.
     """
-    from bids import BIDSLayout  # half a second to import: only when a BIDS dataset is read
+    from bids import (
+        BIDSLayout,  # half a second to import: only when a BIDS dataset is read
+    )
     from bids.exceptions import PyBIDSError
 
     derivatives = (data_root / "derivatives").is_dir()  # else pybids warns of none found

@@ -18,19 +18,24 @@ def cohort_ids(data_root: Path, label_entries: dict) -> list[str]:
     return sorted(folders | set(label_entries))
 
 
-def iter_cohort(data_root: Path, labels_path: Path, seg_label: int | None = None
+def iter_cohort(data_root: Path, labels_path: Path | None, seg_label: int | None = None
                 ) -> Iterator[PatientEntry]:
     """Yields every patient of the cohort, loading one patient's images at a time.
+
+    With ``labels_path`` None the cohort is read without labels (scoring new patients):
+    every patient folder is a patient, and none is excluded for lacking a label.
 
     Raises:
         LabelsFileError: ``labels.csv`` is unusable as a whole (before any patient is read).
     """
-    label_entries = labels_module.resolve_labels(labels_module.read_label_rows(labels_path))
+    labelled = labels_path is not None
+    label_entries = (labels_module.resolve_labels(labels_module.read_label_rows(labels_path))
+                     if labelled else {})
     for patient_id in cohort_ids(data_root, label_entries):
         entry = label_entries.get(patient_id)
         infiltration = entry if isinstance(entry, str) else None
         try:
-            patient = load_patient(data_root, patient_id, entry, seg_label)
+            patient = load_patient(data_root, patient_id, entry, seg_label, labelled)
         except Exclusion as exclusion:
             yield PatientEntry(patient_id, infiltration, exclusion=exclusion)
         else:
@@ -38,13 +43,13 @@ def iter_cohort(data_root: Path, labels_path: Path, seg_label: int | None = None
 
 
 def load_patient(data_root: Path, patient_id: str, label: str | Exclusion | None,
-                 seg_label: int | None) -> LoadedPatient:
-    """Loads and checks one patient's five files.
+                 seg_label: int | None, labelled: bool = True) -> LoadedPatient:
+    """Loads and checks one patient's five files (``labelled``: a missing label excludes).
 
     Raises:
         Exclusion: the first problem found, label problems first.
     """
-    folder = _patient_folder(data_root, patient_id, label)
+    folder = _patient_folder(data_root, patient_id, label, labelled)
     try:
         files = find_files(folder, patient_id, data_root)
     except OSError as error:
@@ -52,7 +57,8 @@ def load_patient(data_root: Path, patient_id: str, label: str | Exclusion | None
     return load_files(patient_id, label, files, seg_label)
 
 
-def _patient_folder(data_root: Path, patient_id: str, label: str | Exclusion | None) -> Path:
+def _patient_folder(data_root: Path, patient_id: str, label: str | Exclusion | None,
+                    labelled: bool = True) -> Path:
     """The patient's folder, once its id and label are usable and the folder is there."""
     folder = data_root / patient_id
     if isinstance(label, Exclusion):
@@ -60,7 +66,7 @@ def _patient_folder(data_root: Path, patient_id: str, label: str | Exclusion | N
     if not labels_module.is_safe_id(patient_id):
         raise Exclusion("label:unsafe-id", f"folder name {patient_id!r} in {data_root} is not a "
                         "safe patient id (letters, digits, '.', '_', '-'; no spaces); rename it")
-    if label is None:
+    if label is None and labelled:
         raise Exclusion("label:missing", f"folder {folder} has no row in labels.csv")
     if not folder.is_dir():
         raise Exclusion("missing:all", f"labels.csv names {patient_id} but there is no folder "

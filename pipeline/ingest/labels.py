@@ -137,3 +137,21 @@ def _resolve_one(patient_id: str, group: list[LabelRow], source: str,
         return Exclusion("label:unknown", f"{row.raw_label!r} for {patient_id} on {source} line "
                          f"{row.line} is not one of {', '.join(CLASSES)}")
     return row.infiltration
+
+
+def read_extra_column(path: str | Path, column: str) -> dict[str, str]:
+    """One more column of ``labels.csv`` (``site``, say) by patient id, read as
+    :func:`read_label_rows` reads the file; empty when there is no such file or column."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    reader, header = _open_table(_decode(path.read_bytes()), path)
+    if column not in header or "patient_id" not in header:  # e.g. a BIDS participants.tsv
+        return {}
+    id_col, value_col = header.index("patient_id"), header.index(column)
+    values = {}
+    for row in reader:
+        padded = row + [""] * (len(header) - len(row))
+        if padded[id_col].strip():
+            values[padded[id_col].strip()] = padded[value_col].strip()
+    return values

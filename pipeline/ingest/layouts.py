@@ -23,11 +23,13 @@ def labels_file(data_root: Path) -> Path:
 
 
 def iter_patients(data_root: Path, seg_label: int | None = None,
-                  bids_session: str | None = None) -> Iterator[PatientEntry]:
+                  bids_session: str | None = None, labelled: bool = True
+                  ) -> Iterator[PatientEntry]:
     """Every patient of the cohort in ``data_root``, whichever its layout, one at a time.
 
     ``bids_session`` chooses the session of a BIDS dataset's subjects; the folder layout
-    has none.
+    has none. ``labelled`` False reads the patients without their labels (scoring new
+    patients); a BIDS dataset then still lists its subjects in ``participants.tsv``.
 
     Raises:
         LabelsFileError: the labels table is unusable as a whole.
@@ -35,7 +37,7 @@ def iter_patients(data_root: Path, seg_label: int | None = None,
     """
     if bids.is_bids(data_root):
         return bids.iter_bids_cohort(data_root, seg_label, bids_session)
-    return cohort.iter_cohort(data_root, data_root / LABELS_CSV, seg_label)
+    return cohort.iter_cohort(data_root, data_root / LABELS_CSV if labelled else None, seg_label)
 
 
 def reference_files(data_root: Path) -> Iterator[Path]:

@@ -29,7 +29,7 @@ class LoadedPatient:
     """A patient whose files all loaded and passed the checks."""
 
     patient_id: str
-    infiltration: str
+    infiltration: str | None  # None when the cohort is read without labels (scoring)
     images: dict[str, Volume]
     mask: Volume
     files: dict[str, Path] = field(default_factory=dict)

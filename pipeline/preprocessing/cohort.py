@@ -19,9 +19,10 @@ from pipeline.preprocessing.chain import brainstem_kept, preprocess
 
 
 def manifest_row(entry: PatientEntry, positive_class: str) -> dict:
-    """The manifest row of one patient (target empty when excluded)."""
+    """The manifest row of one patient (target empty when excluded or read without labels)."""
     included = entry.exclusion is None
-    target = int(entry.infiltration == positive_class) if included else None
+    target = (int(entry.infiltration == positive_class)
+              if included and entry.infiltration is not None else None)
     return {"patient_id": entry.patient_id, "infiltration": entry.infiltration or "",
             "target": target, "included": included,
             "reason": "" if included else str(entry.exclusion)}
@@ -47,11 +48,16 @@ def prepare_patient(entry: PatientEntry, output_dir: Path, settings: PreprocessS
 
 def prepare_cohort(data_root: Path, output_dir: Path, settings: PreprocessSettings,
                    positive_class: str, seg_label: int | None = None,
-                   bids_session: str | None = None) -> tuple[list[dict], dict]:
+                   bids_session: str | None = None, labelled: bool = True
+                   ) -> tuple[list[dict], dict]:
     """Validates and preprocesses every patient, in whichever input layout ``data_root`` is;
-    returns manifest rows and what was applied."""
+    returns manifest rows and what was applied.
+
+    ``labelled`` False reads the cohort without its labels (scoring new patients): every
+    patient is a patient, unlabelled, whatever a labels table says.
+    """
     rows, applied = [], {}
-    for entry in iter_patients(data_root, seg_label, bids_session):
+    for entry in iter_patients(data_root, seg_label, bids_session, labelled):
         if entry.patient is not None:
             record = prepare_patient(entry, output_dir, settings)
             if record is not None:

@@ -25,6 +25,7 @@ NOTES = {
     "LOOCV": "each patient scored by a model that never saw it",
     "Hold-out": "the single split's held-out patients",
     "Resubstitution (optimistic)": "includes the patients the model was trained on",
+    "External": "the final model on data_external/, patients it never saw",
     "Baseline: prior": "predicts the training prevalence; exposes LOOCV's distributional bias",
     "Baseline: radiomics": "PyRadiomics brainstem features, selected in each fold, logistic regression",
 }

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import torch
 from monai.networks.nets import DenseNet, DenseNet121
 
-from pipeline.formats import save_torch
+from pipeline.formats import read_model, save_torch
 
 NETWORKS: dict[str, Callable[[int], torch.nn.Module]] = {
     "densenet121": lambda channels: DenseNet121(spatial_dims=3, in_channels=channels, out_channels=1),
@@ -44,7 +44,7 @@ def save_network(path: str | os.PathLike, network: torch.nn.Module, in_channels:
 
 def load_network(path: str | os.PathLike) -> tuple[torch.nn.Module, dict]:
     """Rebuilds a saved network in eval mode; returns it with its saved settings."""
-    record = torch.load(path, weights_only=True, map_location="cpu")
+    record = read_model(path)
     network = build_network(record["in_channels"], record.get("network", DEFAULT_NETWORK))
     network.load_state_dict(record["state_dict"])
     return network.eval(), record["settings"]

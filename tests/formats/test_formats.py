@@ -83,3 +83,14 @@ def test_the_same_patient_written_twice_gives_the_same_bytes(tmp_path):
         formats.write_patient(tmp_path / folder, patient)
     assert all((tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes()
                for name in ("P01.pt", "full/P01.pt"))
+
+
+def test_scores_round_trip_with_empty_cells_for_excluded_patients(tmp_path):
+    frame = pd.DataFrame({"patient_id": ["B", "A"], "prob": [None, 0.731234], "pred": [None, 1],
+                          "included": [False, True], "reason": ["missing:t2: no file", ""]})
+    formats.write_scores(tmp_path / "scores.csv", frame)
+    assert (tmp_path / "scores.csv").read_text().splitlines() == [
+        "patient_id,prob,pred,included,reason", "A,0.731234,1,true,", "B,,,false,missing:t2: no file"]
+    read = formats.read_scores(tmp_path / "scores.csv")
+    assert read["included"].tolist() == [True, False] and read["pred"].tolist()[0] == 1
+    assert read["prob"].isna().tolist() == [False, True] and read["reason"].tolist()[0] == ""

@@ -99,3 +99,20 @@ def test_an_mgh_label_map_without_orientation_is_refused(tmp_path):
     exclusion = entries(tmp_path, seg_label=16)["P01"].exclusion
     assert exclusion.code == "invalid:seg" and "goodRASFlag is 0" in exclusion.detail
     assert "P01/aseg.mgz" in exclusion.detail
+
+
+def test_without_labels_every_folder_is_a_patient_and_labels_csv_is_ignored(tmp_path):
+    root = write_cohort(tmp_path, {"A": "extensive", "B": "none"},
+                        lines=[HEADER, "A,unknown-class", "Z,none"])
+    write_patient(root / "C")
+    (root / "bad id").mkdir()
+    found = {entry.patient_id: entry for entry in iter_cohort(root, None)}
+    assert list(found) == ["A", "B", "C", "bad id"]  # Z has a row but no folder: not scored
+    assert all(found[pid].patient is not None and found[pid].infiltration is None for pid in "ABC")
+    assert found["bad id"].exclusion.code == "label:unsafe-id"
+
+
+def test_without_labels_no_labels_file_is_needed(tmp_path):
+    write_patient(tmp_path / "A", skip=("t2",))
+    (entry,) = iter_cohort(tmp_path, None)
+    assert entry.exclusion.code == "missing:t2"

@@ -16,6 +16,7 @@ from pipeline.ingest.labels import (
     LabelsFileError,
     is_safe_id,
     normalise_label,
+    read_extra_column,
     read_label_rows,
     resolve_labels,
 )
@@ -131,3 +132,11 @@ def test_no_unsafe_id_ever_gets_a_label(tmp_path, rows):
     resolved = labels_of(tmp_path, csv_text([list(row) for row in rows]).encode())
     for patient_id, value in resolved.items():
         assert isinstance(value, Exclusion) or (is_safe_id(patient_id) and "/" not in patient_id)
+
+
+def test_an_extra_column_is_read_by_id_and_absent_ones_are_empty(tmp_path):
+    path = tmp_path / "labels.csv"
+    path.write_text("Patient_ID;Infiltration;Site\nA;none;Lyon\n\nB;extensive\n", encoding="utf-8")
+    assert read_extra_column(path, "site") == {"A": "Lyon", "B": ""}
+    assert read_extra_column(path, "scanner") == {}
+    assert read_extra_column(tmp_path / "none.csv", "site") == {}

@@ -30,6 +30,7 @@ from pipeline.presentation.results import TABLE_METRICS
 from report import render as render_module
 from tests.outputs_factory import (
     write_experiment,
+    write_external,
     write_fake_outputs,
     write_learning_curve,
     write_power,
@@ -39,8 +40,8 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 SECTIONS = ["Summary", "Cohort", "Methods", "Training", "Results", "Calibration", "Decision curve",
-            "Is it better than chance?", "How many patients", "Reproducibility",
-            "Appendix: TRIPOD+AI checklist"]
+            "Is it better than chance?", "External validation", "How many patients",
+            "Reproducibility", "Appendix: TRIPOD+AI checklist"]
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--no-first-run", "--disable-dev-shm-usage", "--window-size=1300,1600"]
@@ -106,6 +107,7 @@ def _render(root: Path, single_class: bool) -> Path:
         write_power(root)
         write_learning_curve(root)
         write_experiment(root, "slower-lr", 3e-4, auc=0.97, p_value=0.004)
+        write_external(root)
     output = root / paths.REPORT_HTML
     render_module.render(REPO / paths.REPORT_SOURCE, output, root, engine="jupyter")
     return output
@@ -382,6 +384,20 @@ def test_the_power_section_gives_the_controls_verdicts_and_a_conclusion(report, 
     assert "radiomics: cross-validated AUC" in power and "projects" in power
     assert "What the instrument can see." in page.sections["Summary"]
     assert "The power study has not been run" in collapsed_report.sections["How many patients"]
+
+
+def test_external_validation_sits_beside_loocv_with_both_cohorts_case_mix(report, collapsed_report):
+    root, _, page = report
+    external = _metrics(root, paths.EXTERNAL_METRICS)
+    row = page.row("External")
+    assert row[2] == "6" and row[3] == format_interval(external["accuracy"], external["ci95"]["accuracy"])
+    assert page.row("patients listed")[1:] == ["13", "7"]  # fake outputs: 10 included, 3 excluded
+    assert page.row("excluded for unreadable")[1:] == ["1", "1"]
+    assert page.row("positive (`extensive`)")[1:] == ["6", "3"]
+    assert page.row("site: A")[1:] == ["n/a", "4"] and page.row("site: B")[1:] == ["n/a", "2"]
+    text = collapsed_report.text("External validation")
+    assert "No external validation was done: the external stage has not run." in text
+    assert "patients listed" not in text
 
 
 def test_experiments_carry_the_selection_note_and_the_holm_adjusted_p(report, collapsed_report):
