@@ -145,8 +145,9 @@ def read_extra_column(path: str | Path, column: str) -> dict[str, str]:
     path = Path(path)
     if not path.is_file():
         return {}
-    reader, header = _open_table(_decode(path.read_bytes()), path)
-    if column not in header or "patient_id" not in header:  # e.g. a BIDS participants.tsv
+    try:
+        reader, header = _open_table(_decode(path.read_bytes()), path, ("patient_id", column))
+    except LabelsFileError:  # no such column (or a BIDS participants.tsv, keyed otherwise)
         return {}
     id_col, value_col = header.index("patient_id"), header.index(column)
     values = {}
