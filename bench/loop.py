@@ -27,6 +27,7 @@ from torch.utils import benchmark
 from bench import common
 from bench.gpu import GpuMonitor
 from pipeline.config.settings import TrainSettings, train_settings
+from pipeline.crossval.splits import Fold
 from pipeline.training.fit import fit
 from pipeline.training.network import build_network
 
@@ -115,9 +116,19 @@ class StepTimes(Callback):
         self._mark = now
 
 
+def fit_inputs(train: list, validation: list, settings: TrainSettings) -> tuple[list, list]:
+    """The examples a fold trains and stops on under ``settings``' stopping rule, split by
+    the pipeline's own rule (``Fold.for_stopping``)."""
+    fold = Fold(0, (), tuple(e.patient_id for e in train), tuple(e.patient_id for e in validation))
+    fold = fold.for_stopping(settings.early_stopping)
+    by_id = {example.patient_id: example for example in [*train, *validation]}
+    return [by_id[i] for i in fold.train_ids], [by_id[i] for i in fold.validation_ids]
+
+
 def real_run(train, validation, settings: TrainSettings) -> dict:
     """One ``fit``; seconds of the counted batches (wait and step apart) and of all of fit."""
     timer = StepTimes()
+    train, validation = fit_inputs(train, validation, settings)
     with tempfile.TemporaryDirectory(prefix="bench-live-") as live, GpuMonitor() as monitor:
         started = time.perf_counter()
         fit(train, validation, settings, live, callbacks=[timer])
@@ -142,8 +153,7 @@ def pair_ratios(pairs: list[tuple[dict, dict]]) -> list[float]:
 
 def measure(train, validation, settings: TrainSettings, repeats: int) -> list[tuple[dict, dict]]:
     """``repeats`` back-to-back (floor, real loop) pairs after a warm-up of the floor."""
-    # Under the fixed-epoch rule fit trains on the validation patients too, so does the floor.
-    trained = list(train) + list(validation) if settings.stopping == "fixed" else list(train)
+    trained, _ = fit_inputs(train, validation, settings)  # the floor trains what fit trains
     bare_run(BareLoop.on(trained, settings), 2)
     return [(bare_run(BareLoop.on(trained, settings), settings.max_epochs),
              real_run(train, validation, settings)) for _ in range(repeats)]

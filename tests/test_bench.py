@@ -113,7 +113,8 @@ def test_the_step_timer_sees_every_training_batch_of_fit(tmp_path, stopping):
     settings = TrainSettings(lr=1e-3, seed=0, max_epochs=2, patience=5, batch_size=2, val_batch_size=2,
                              network="densenet_small", stopping=stopping, progress_bar=False)
     timer = loop.StepTimes()
-    fit(examples[:4], examples[4:], settings, tmp_path / "live", callbacks=[timer])
+    fit(*loop.fit_inputs(examples[:4], examples[4:], settings), settings, tmp_path / "live",
+        callbacks=[timer])
     trained = 6 if stopping == "fixed" else 4  # the fixed rule trains the validation patients too
     assert [sum(volumes for volumes, _, _ in epoch) for epoch in timer.epochs] == [trained] * 2
     assert all(wait >= 0 and step > 0 for epoch in timer.epochs for _, wait, step in epoch)
