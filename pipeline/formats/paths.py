@@ -15,6 +15,7 @@ OUTPUTS = Path("outputs")
 MANIFEST = OUTPUTS / "manifest.csv"
 PREPROCESSED = OUTPUTS / "preprocessed"
 APPLIED = PREPROCESSED / "applied.json"
+DICOM_CACHE = OUTPUTS / "dicom"  # DICOM series converted to NIfTI, one file per series content
 
 TRAIN = OUTPUTS / "train"
 TRAIN_MODEL = TRAIN / "model.pt"
