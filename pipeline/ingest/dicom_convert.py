@@ -40,6 +40,8 @@ OPTIONS = ("-b", "n", "-f", "series", "-z", "n", "-d", "0", "-x", "n", "-l", "o"
 CACHE_FORMAT = 1  # raise when what is cached changes, so that old entries are not reused
 TIMEOUT_S = 900
 SHOWN_LINES = 2  # of dcm2niix's warnings and errors, in an exclusion's reason
+# Notes dcm2niix makes on many good series; they would hide the line that says what failed.
+UNHELPFUL = ("Unable to determine manufacturer", "Patient Position (0018,5100) not specified")
 WORK_PREFIX = ".convert-"
 
 
@@ -106,7 +108,8 @@ def _original_names(text: str, inputs: Path, series: DicomSeries) -> str:
 def _shown(output: str) -> str:
     """The last of dcm2niix's warning and error lines, for the reason (``""`` if none)."""
     lines = [line.strip() for line in output.splitlines()
-             if re.search(r"error|warning", line, re.IGNORECASE)]
+             if re.search(r"error|warning", line, re.IGNORECASE)
+             and not any(note in line for note in UNHELPFUL)]
     return f"; dcm2niix said: {' / '.join(lines[-SHOWN_LINES:])}" if lines else ""
 
 

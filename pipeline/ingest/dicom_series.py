@@ -17,10 +17,12 @@ from pathlib import Path
 import numpy as np
 import pydicom
 from pydicom.errors import InvalidDicomError
+from pydicom.uid import UID
 
-# Only these tags are parsed: the grouping, the description and the geometry.
-TAGS = ["SeriesInstanceUID", "SeriesDescription", "Rows", "Columns", "PixelSpacing",
-        "ImagePositionPatient", "ImageOrientationPatient"]
+# Only these tags are parsed: the kind of object, the grouping, the description, the geometry.
+TAGS = ["SOPClassUID", "SeriesInstanceUID", "SeriesDescription", "Rows", "Columns",
+        "PixelSpacing", "ImagePositionPatient", "ImageOrientationPatient"]
+NOT_AN_IMAGE = "not an image"
 
 
 @dataclass(frozen=True)
@@ -73,16 +75,34 @@ def scan_folder(folder: Path, skip: set[Path] = frozenset()) -> FolderScan:
         except Exception as error:  # pydicom raises many types for a corrupt header
             broken[path] = f"{type(error).__name__}: {error}"
             continue
-        if "Rows" not in header:  # no image: a DICOMDIR, a report, a presentation state
+        problem = _not_an_image(header)
+        if problem == NOT_AN_IMAGE:
             continue
-        uid = str(header.get("SeriesInstanceUID", "")).strip()
-        if not uid:
-            broken[path] = "no SeriesInstanceUID"
+        if problem:
+            broken[path] = problem
             continue
-        found.setdefault(uid, []).append((path, header))
+        found.setdefault(str(header.SeriesInstanceUID).strip(), []).append((path, header))
     series = [_series(uid, members) for uid, members in found.items()]
     return FolderScan(sorted(series, key=lambda item: (str(item.folder), item.description)),
                       not_dicom, broken)
+
+
+def _not_an_image(header) -> str:
+    """Why a DICOM file is no usable slice: ``NOT_AN_IMAGE`` for objects that hold no image
+    (a DICOMDIR, a report), else what is missing; ``""`` for a slice.
+
+    pydicom reads a file cut short without complaint, up to where it ends, so a slice whose
+    header lacks its image tags is taken for a broken file, never skipped.
+    """
+    sop_class = header.get("SOPClassUID") or header.get("file_meta", {}).get("MediaStorageSOPClassUID")
+    if not sop_class:
+        return "no SOP class: not a DICOM object pydicom can read (cut short or corrupt?)"
+    missing = [tag for tag in ("Rows", "SeriesInstanceUID") if not str(header.get(tag, "")).strip()]
+    if not missing:
+        return ""
+    if "Image Storage" not in UID(sop_class).name:
+        return NOT_AN_IMAGE
+    return f"a {UID(sop_class).name} file without {' or '.join(missing)} (cut short?)"
 
 
 def _files_under(folder: Path) -> list[Path]:

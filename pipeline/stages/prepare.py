@@ -32,7 +32,6 @@ def main(argv: list[str] | None = None) -> None:
                          f"{args.data}` for the built-in cohort, or see docs/your-data.md (your own cohort)")
     data = params["data"]
     dicom = DicomOptions(data["dicom"]["series"], paths.DICOM_CACHE)
-    paths.DICOM_CACHE.mkdir(parents=True, exist_ok=True)  # a DVC output, even when empty
     remove_leftovers(paths.DICOM_CACHE)
     try:
         check_crop_fits(args.data, params["prepare"]["crop_mm"], dicom)

@@ -117,6 +117,18 @@ def test_series_are_told_apart_by_uid_not_by_folder(tmp_path):
                                                       "seg.nii.gz"}
 
 
+def test_a_slice_cut_short_in_its_header_is_broken_not_skipped(tmp_path):
+    written = write_dicom_patient(tmp_path / "P01", as_dicom=("t2",))
+    cut = sorted(written["t2"].iterdir())[2]
+    cut.write_bytes(cut.read_bytes()[:600])  # past the file meta, before Rows
+    scan = scan_folder(tmp_path / "P01")
+    assert "MR Image Storage file without Rows" in scan.broken[cut]
+    assert len(scan.series[0].files) == factory.DEFAULT_SHAPES["t2"][2] - 1
+    with pytest.raises(Exclusion) as caught:
+        load_patient(tmp_path, "P01", "none", None, options(tmp_path / "cache"))
+    assert caught.value.code == "unreadable:t2" and str(cut) in caught.value.detail
+
+
 def test_the_field_of_view_is_read_from_the_headers(tmp_path):
     for name in ("t1", "flair"):
         image = nib.load(factory.write_patient(tmp_path / "nifti")[name])
