@@ -65,10 +65,11 @@ def describe_folder(folder: Path, patterns: dict[str, str]) -> list[str]:
     lines = []
     for item in scan.series:
         names = sequences_of(item.description, compiled)
-        lines.append(f"{item.folder}\t{len(item.files)} files\t{item.description!r}\t"
-                     f"-> {' and '.join(names) if names else 'no sequence'}")
+        count = len(item.files)
+        lines.append(f"{item.folder}\t{count} file{'s' if count != 1 else ''}\t"
+                     f"{item.description!r}\t-> {' and '.join(names) if names else 'no sequence'}")
     if scan.not_dicom:
-        lines.append(f"{len(scan.not_dicom)} files that are not DICOM, e.g. {scan.not_dicom[0]}")
+        lines.append(f"{len(scan.not_dicom)} other files (not DICOM), e.g. {scan.not_dicom[0]}")
     lines += [f"{path}: cannot read its DICOM header: {error}" for path, error in scan.broken.items()]
     return lines or [f"no DICOM files under {folder}"]
 

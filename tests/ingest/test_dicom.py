@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from pipeline.ingest import dicom_convert
+from pipeline.ingest import dicom_convert, dicom_match
 from pipeline.ingest.cohort import load_patient
 from pipeline.ingest.dicom_convert import cached_path, convert
 from pipeline.ingest.dicom_series import field_of_view_mm, scan_folder
@@ -18,7 +18,14 @@ from pipeline.ingest.exclusion import Exclusion
 from pipeline.ingest.field_of_view import CropTooLarge, check_crop_fits
 from pipeline.ingest.field_of_view import field_of_view_mm as nifti_field_of_view_mm
 from tests import nifti_factory as factory
-from tests.dicom_factory import FIELDS, FOLDERS, options, write_dicom_patient, write_volume_series
+from tests.dicom_factory import (
+    FIELDS,
+    FOLDERS,
+    REPO,
+    options,
+    write_dicom_patient,
+    write_volume_series,
+)
 
 
 def oblique(rotation_degrees, spacing, shape, flips=(1, 1, 1)) -> np.ndarray:
@@ -145,6 +152,20 @@ def test_the_crop_is_checked_against_dicom_t1_series(tmp_path):
     with pytest.raises(CropTooLarge, match="the largest is 72 mm"):  # 18 voxels of 4 mm
         check_crop_fits(tmp_path, 100, dicom)
     check_crop_fits(tmp_path, 100)  # without DICOM options there is no t1 to read
+
+
+def test_the_command_line_lists_each_series_and_its_sequence(tmp_path, monkeypatch, capsys):
+    write_dicom_patient(tmp_path / "P01", as_dicom=("t1", "t1c"))
+    image = nib.load(tmp_path / "P01" / "t2.nii.gz")
+    write_volume_series(tmp_path / "P01" / "S7", nib.Nifti1Image(
+        np.asarray(image.dataobj)[:, :, 3:4], image.affine), "LOCALIZER")
+    monkeypatch.chdir(REPO)  # its params.yaml
+    dicom_match.main([str(tmp_path / "P01")])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == [f"{tmp_path}/P01/S1\t18 files\t'AX T1 MPRAGE POST GD'\t-> t1c",
+                         f"{tmp_path}/P01/S3\t18 files\t'AX T1 MPRAGE'\t-> t1",
+                         f"{tmp_path}/P01/S7\t1 file\t'LOCALIZER'\t-> no sequence"]
+    assert lines[3].startswith("3 other files (not DICOM)")
 
 
 # --- the conversion cache ---------------------------------------------------------------
