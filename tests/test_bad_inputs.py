@@ -5,7 +5,9 @@ Each case below is one patient of a shared cohort, damaged in one way. The whole
 its own manifest row: excluded with the reason code of docs/contract.md and a message naming the
 patient and the file, or included with a finite crop. The untouched patient ``GOOD`` is
 preprocessed in the same run, and nothing under the cohort folder may change (contents,
-sizes, modification times): see :func:`run_prepare`.
+sizes, modification times): see :func:`run_prepare`. DICOM series are read as the stage reads
+them (params.yaml's patterns), so a patient may hold its sequences as series
+(:mod:`tests.dicom_factory`) and damaged series join the campaign.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pipeline.preprocessing.chain import preprocess
 from pipeline.preprocessing.cohort import prepare_cohort
 from pipeline.stages.prepare import main
 from tests import nifti_factory as factory
+from tests.dicom_factory import DESCRIPTIONS, FOLDERS, options, write_volume_series
 
 SETTINGS = PreprocessSettings(crop_mm=64, crop_voxels=32, percentiles=(0.5, 99.5))
 HEADER = "patient_id,infiltration"
@@ -60,9 +63,11 @@ def snapshot(root: Path) -> dict:
 
 def run_prepare(root: Path, output: Path, seg_label: int | None = None,
                 bids_session: str | None = None) -> dict[str, dict]:
-    """``prepare_cohort`` on ``root``: manifest rows by id, the cohort folder left as it was."""
+    """``prepare_cohort`` on ``root``, DICOM series read and converted into a cache beside
+    ``output``: manifest rows by id, the cohort folder left as it was."""
     before = snapshot(root)
-    rows, _ = prepare_cohort(root, output, SETTINGS, "extensive", seg_label, bids_session)
+    rows, _ = prepare_cohort(root, output, SETTINGS, "extensive", seg_label, bids_session,
+                             options(output.parent / f"{output.name}-dicom"))
     assert snapshot(root) == before
     assert len({row["patient_id"] for row in rows}) == len(rows)
     return {row["patient_id"]: row for row in rows}
@@ -255,6 +260,94 @@ def link_into_dvc_cache(folder: Path) -> None:
     (folder / "t1.nii.gz").symlink_to(cached)
 
 
+# --- damages of DICOM series -------------------------------------------------------------
+
+
+def as_series(*names: str, described: dict[str, str] | None = None) -> Callable:
+    """The sequences ``names`` written as DICOM series (``S1``..``S4``) instead of NIfTI."""
+    def damage(folder: Path) -> None:
+        for name in names:
+            path = folder / f"{name}.nii.gz"
+            write_volume_series(folder / FOLDERS[name], nib.load(path),
+                                (described or {}).get(name, DESCRIPTIONS[name]),
+                                uid_sources=["campaign", folder.name, name])
+            path.unlink()
+    return damage
+
+
+def then(*damages: Callable) -> Callable:
+    """Several damages, one after the other."""
+    return lambda folder: [damage(folder) for damage in damages]
+
+
+def series_files(folder: Path, name: str) -> list[Path]:
+    return sorted((folder / FOLDERS[name]).iterdir())
+
+
+def second_t1_series(folder: Path) -> None:
+    """The same t1 exported twice, under two descriptions (a repeat)."""
+    write_volume_series(folder / "S9", nib.load(folder / "t1.nii.gz"), "t1_mprage_tra_repeat",
+                        uid_sources=["campaign", folder.name, "t1-repeat"])
+
+
+def cut_one_slice(folder: Path) -> None:
+    path = series_files(folder, "t2")[4]
+    path.write_bytes(path.read_bytes()[:-300])  # pixel data cut short
+
+
+def drop_one_slice(folder: Path) -> None:
+    series_files(folder, "t2")[5].unlink()
+
+
+def text_instead_of_series(folder: Path) -> None:
+    for path in series_files(folder, "t2"):
+        path.write_text("exported as a PDF report, not as images\n")
+
+
+def unreadable_file_in_series(folder: Path) -> None:
+    (folder / FOLDERS["t2"] / "IM99999").write_bytes(b"\0" * 128 + b"DICM" + bytes(range(64)))
+
+
+def slice_link_out(folder: Path) -> None:
+    path = series_files(folder, "t1")[3]
+    target = outside(folder) / path.name
+    shutil.move(path, target)
+    path.symlink_to(target)
+
+
+def split_series(folder: Path) -> None:
+    """Half of t1's slices in another folder, as some exports split large series."""
+    (folder / "S7").mkdir()
+    for path in series_files(folder, "t1")[::2]:
+        path.rename(folder / "S7" / path.name)
+
+
+def extra_series_and_files(folder: Path) -> None:
+    """A diffusion series no pattern matches, a text file and a DICOMDIR, beside the others."""
+    write_volume_series(folder / "S8", nib.load(folder / "t2.nii.gz"), "AX DWI B1000",
+                        uid_sources=["campaign", folder.name, "dwi"])
+    (folder / "README.txt").write_text("exported from PACS\n")
+    from pydicom.dataset import Dataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, MediaStorageDirectoryStorage
+    directory = Dataset()
+    directory.file_meta = FileMetaDataset()
+    directory.file_meta.MediaStorageSOPClassUID = MediaStorageDirectoryStorage
+    directory.file_meta.MediaStorageSOPInstanceUID = "1.2.3.4"
+    directory.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    directory.save_as(folder / "DICOMDIR", enforce_file_format=True)
+
+
+def nested_series(folder: Path) -> None:
+    """Series folders deep under the patient's, as a PACS export nests them."""
+    deep = folder / "export" / "STUDY1"
+    deep.mkdir(parents=True)
+    for name in ("t1c", "flair"):
+        (folder / FOLDERS[name]).rename(deep / FOLDERS[name])
+
+
+EVERY_SEQUENCE = as_series(*factory.SEQUENCES)
+
+
 # --- the cases --------------------------------------------------------------------------
 
 
@@ -352,6 +445,29 @@ EXCLUDED = [
     unsafe("id-dot-dot", ".."),
     unsafe("id-absolute", "/etc"),
     unsafe("id-inner-space", "GO OD"),
+    # DICOM series
+    Case("dicom-two-series-one-sequence", then(second_t1_series, EVERY_SEQUENCE), "invalid:t1",
+         ("several files for t1", "'AX T1 MPRAGE'", "'t1_mprage_tra_repeat'")),
+    Case("dicom-and-nifti-one-sequence", then(as_series("t1"), lambda folder: factory.save(
+        folder / "t1.nii.gz", phantom("t1", *grid("t1")).astype(np.int16), grid("t1")[0])),
+         "invalid:t1", ("t1.nii.gz", "DICOM series", "'AX T1 MPRAGE'")),
+    Case("dicom-series-fails-to-convert", then(EVERY_SEQUENCE, cut_one_slice), "unreadable:t2",
+         ("dcm2niix could not convert", "S4", "not large enough")),
+    Case("dicom-slice-missing", then(EVERY_SEQUENCE, drop_one_slice), "invalid:t2",
+         ("S4", "2 images", "slices missing")),
+    Case("dicom-folder-of-non-dicom-files", then(EVERY_SEQUENCE, text_instead_of_series),
+         "missing:t2", ("no file for t2", "S4/IM00001")),
+    Case("dicom-description-matching-two-patterns",
+         as_series(*factory.SEQUENCES, described={"t2": "AX T1 T2 MIXED"}), "invalid:t1",
+         ("'AX T1 T2 MIXED'", "t1 and t2", "data.dicom.series")),
+    Case("dicom-descriptions-matching-nothing",
+         as_series(*factory.SEQUENCES, described={name: f"SERIES {number}" for number, name
+                                                  in enumerate(factory.SEQUENCES)}),
+         "missing:t1,t1c,t2,flair", ("'SERIES 0'", "matching no pattern of data.dicom.series")),
+    Case("dicom-unreadable-file-in-series", then(EVERY_SEQUENCE, unreadable_file_in_series),
+         "unreadable:t2", ("S4/IM99999", "header")),
+    Case("dicom-slice-links-outside-data", then(EVERY_SEQUENCE, slice_link_out), "unreadable:t1",
+         ("S3/IM00004", "outside")),
 ]
 
 INCLUDED = [
@@ -370,6 +486,12 @@ INCLUDED = [
     Case("mask-other-label-values", mask_with_labels),
     Case("symlink-inside-data", link_in),
     Case("symlink-into-dvc-cache", link_into_dvc_cache),
+    # DICOM series
+    Case("dicom-every-sequence", EVERY_SEQUENCE),
+    Case("dicom-mixed-with-nifti", as_series("t2", "flair")),
+    Case("dicom-series-split-over-folders", then(EVERY_SEQUENCE, split_series)),
+    Case("dicom-other-series-and-files", then(extra_series_and_files, EVERY_SEQUENCE)),
+    Case("dicom-nested-folders", then(EVERY_SEQUENCE, nested_series)),
 ]
 
 

@@ -61,6 +61,17 @@ def _not_blank(value: str) -> str:
     return value
 
 
+def _pattern(value: str) -> str:
+    """A ``SeriesDescription`` pattern: a non-empty Python regular expression (an empty one
+    would match every series)."""
+    _not_blank(value)
+    try:
+        re.compile(value, re.IGNORECASE)
+    except re.error as error:
+        raise ValueError(f"not a valid regular expression ({error}): {value!r}") from None
+    return value
+
+
 def Int(low: int, high: int | None = None) -> Any:  # noqa: N802 (reads as a type)
     return Annotated[int, Field(ge=low, le=high)]
 
@@ -79,11 +90,28 @@ class Bids(Section):
     session: Annotated[str, AfterValidator(_not_blank)] | None  # "01", not 01: a label is text
 
 
+Pattern = Annotated[str, AfterValidator(_pattern)]
+
+
+class DicomPatterns(Section):
+    """Each sequence's ``SeriesDescription`` pattern."""
+
+    t1: Pattern
+    t1c: Pattern
+    t2: Pattern
+    flair: Pattern
+
+
+class Dicom(Section):
+    series: DicomPatterns
+
+
 class Data(Section):
     positive_class: Literal["extensive", "microscopic", "none"]
     seg_label: Int(1) | None  # 0 is background
     min_patients: Int(4)
     bids: Bids
+    dicom: Dicom
 
 
 class Prepare(Section):

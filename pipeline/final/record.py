@@ -30,13 +30,15 @@ def data_digest(manifest: Path, preprocessed: Path, patient_ids: list[str],
 
 
 def model_record(settings: TrainSettings, inputs: dict, applied: dict, seg_label: int | None,
-                 positive_class: str, threshold: float, recipe: str, data: dict) -> dict:
+                 positive_class: str, threshold: float, recipe: str, data: dict,
+                 reading: dict | None = None) -> dict:
     """The ``settings`` saved with the final model's weights (``save_network``).
 
     The preprocessing is what the prepare stage applied (``applied``, its
     ``outputs/preprocessed/applied.json``). ``mask_channel`` and ``one_hot_mask`` stay at
     the top, where every saved model keeps them (``load_network``'s readers build the model
-    input from them).
+    input from them). ``reading``: how new cohorts' files are read, as the training cohort's
+    were (``dicom_series``: the DICOM matching patterns; ``bids_session``).
     """
     prepare = applied["params"]
     training = {key: value for key, value in dataclasses.asdict(settings).items()
@@ -52,6 +54,7 @@ def model_record(settings: TrainSettings, inputs: dict, applied: dict, seg_label
                               "reference": applied["reference"],
                               "sequences": list(applied["sequences"]), "seg_label": seg_label},
             "task": {"positive_class": positive_class, "threshold": float(threshold)},
+            "reading": dict(reading or {}),
             "data": data}
 
 

@@ -18,6 +18,8 @@ import pandas as pd
 
 from pipeline.evaluation.predictions import DIGITS
 from pipeline.final.record import input_settings_of, preprocess_settings_of
+from pipeline.formats import paths
+from pipeline.ingest.dicom import DicomOptions
 from pipeline.preprocessing.cohort import prepare_cohort
 from pipeline.training.fit import load_examples, predict
 from pipeline.training.network import load_network
@@ -69,9 +71,12 @@ def score_cohort(data_root: Path, model_path: Path, labelled: bool) -> ScoredCoh
     network, settings = load_final_model(model_path)
     task = settings["task"]
     with tempfile.TemporaryDirectory(prefix="brainstem-scoring-") as work:
+        reading = settings.get("reading") or {}
+        dicom = (DicomOptions(reading["dicom_series"], paths.DICOM_CACHE)
+                 if reading.get("dicom_series") else None)
         rows, _ = prepare_cohort(Path(data_root), Path(work), preprocess_settings_of(settings),
                                  task["positive_class"], settings["preprocessing"]["seg_label"],
-                                 labelled=labelled)
+                                 reading.get("bids_session"), dicom, labelled=labelled)
         included = [row["patient_id"] for row in rows if row["included"]]
         # load_examples pairs each input with a target; scoring never reads it
         examples = load_examples(work, included, dict.fromkeys(included, 0),

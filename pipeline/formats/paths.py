@@ -16,6 +16,9 @@ OUTPUTS = Path("outputs")
 MANIFEST = OUTPUTS / "manifest.csv"
 PREPROCESSED = OUTPUTS / "preprocessed"
 APPLIED = PREPROCESSED / "applied.json"
+# DICOM series converted to NIfTI, a file per series content. Not a DVC output: a cache the
+# prepare stage keeps between runs (DVC would warn of it as empty for every NIfTI cohort).
+DICOM_CACHE = OUTPUTS / "dicom"
 
 TRAIN = OUTPUTS / "train"
 TRAIN_MODEL = TRAIN / "model.pt"

@@ -1,4 +1,8 @@
-"""Walks a cohort folder patient by patient: loaded images, or the reason for exclusion."""
+"""Walks a cohort folder patient by patient: loaded images, or the reason for exclusion.
+
+A patient's files are its folder's NIfTI files named by the naming rules and, when
+``dicom`` options are given, the DICOM series anywhere under the folder (``dicom``).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.ingest import labels as labels_module
+from pipeline.ingest.dicom import DicomOptions, add_series, materialise
+from pipeline.ingest.dicom_match import compile_patterns, match_series
+from pipeline.ingest.dicom_series import DicomSeries, scan_folder
 from pipeline.ingest.exclusion import Exclusion
-from pipeline.ingest.naming import REFERENCE, find_files, is_inside, sequence_name
+from pipeline.ingest.naming import (
+    REFERENCE,
+    choose,
+    folder_candidates,
+    is_inside,
+    sequence_name,
+)
 from pipeline.ingest.patient import LoadedPatient, PatientEntry, load_files
 
 
@@ -18,12 +31,13 @@ def cohort_ids(data_root: Path, label_entries: dict) -> list[str]:
     return sorted(folders | set(label_entries))
 
 
-def iter_cohort(data_root: Path, labels_path: Path | None, seg_label: int | None = None
-                ) -> Iterator[PatientEntry]:
+def iter_cohort(data_root: Path, labels_path: Path | None, seg_label: int | None = None,
+                dicom: DicomOptions | None = None) -> Iterator[PatientEntry]:
     """Yields every patient of the cohort, loading one patient's images at a time.
 
     With ``labels_path`` None the cohort is read without labels (scoring new patients):
-    every patient folder is a patient, and none is excluded for lacking a label.
+    every patient folder is a patient, and none is excluded for lacking a label. Without
+    ``dicom`` no DICOM series is looked for.
 
     Raises:
         LabelsFileError: ``labels.csv`` is unusable as a whole (before any patient is read).
@@ -35,7 +49,7 @@ def iter_cohort(data_root: Path, labels_path: Path | None, seg_label: int | None
         entry = label_entries.get(patient_id)
         infiltration = entry if isinstance(entry, str) else None
         try:
-            patient = load_patient(data_root, patient_id, entry, seg_label, labelled)
+            patient = load_patient(data_root, patient_id, entry, seg_label, dicom, labelled)
         except Exclusion as exclusion:
             yield PatientEntry(patient_id, infiltration, exclusion=exclusion)
         else:
@@ -43,18 +57,25 @@ def iter_cohort(data_root: Path, labels_path: Path | None, seg_label: int | None
 
 
 def load_patient(data_root: Path, patient_id: str, label: str | Exclusion | None,
-                 seg_label: int | None, labelled: bool = True) -> LoadedPatient:
-    """Loads and checks one patient's five files (``labelled``: a missing label excludes).
+                 seg_label: int | None, dicom: DicomOptions | None = None,
+                 labelled: bool = True) -> LoadedPatient:
+    """Loads and checks one patient's five files (DICOM series among them with ``dicom``;
+    ``labelled``: a missing label excludes).
 
     Raises:
         Exclusion: the first problem found, label problems first.
     """
     folder = _patient_folder(data_root, patient_id, label, labelled)
     try:
-        files = find_files(folder, patient_id, data_root)
+        found, others = folder_candidates(folder, patient_id)
+        listed = [path.name for path in others]
+        if dicom is not None:
+            found, listed = add_series(folder, found, dicom)
     except OSError as error:
         raise Exclusion("unreadable:all", f"cannot list {folder}: {error}") from None
-    return load_files(patient_id, label, files, seg_label)
+    chosen = choose(found, folder, listed, data_root)
+    files, shown = materialise(chosen, data_root, dicom)
+    return load_files(patient_id, label, files, seg_label, shown)
 
 
 def _patient_folder(data_root: Path, patient_id: str, label: str | Exclusion | None,
@@ -84,12 +105,25 @@ def _case_hint(data_root: Path, patient_id: str) -> str:
     return f" (there is {near[0]!r}: ids are case-sensitive)" if near else ""
 
 
-def reference_files(data_root: Path) -> Iterator[Path]:
-    """The reference sequence's file in every patient folder; links out of ``data_root`` skipped."""
+def reference_files(data_root: Path, dicom: DicomOptions | None = None
+                    ) -> Iterator[Path | DicomSeries]:
+    """The reference sequence's file in every patient folder, or (with ``dicom``, in a folder
+    without such a file) its DICOM series; links out of ``data_root`` skipped."""
     for folder in sorted(data_root.iterdir()):
         if not (folder.is_dir() and labels_module.is_safe_id(folder.name)
                 and is_inside(folder, data_root)):
             continue
-        for path in sorted(folder.iterdir()):
-            if sequence_name(path.name, folder.name) == REFERENCE and is_inside(path, data_root):
-                yield path
+        files = [path for path in sorted(folder.iterdir())
+                 if sequence_name(path.name, folder.name) == REFERENCE and is_inside(path, data_root)]
+        yield from files
+        if dicom is not None and not files:
+            yield from _reference_series(folder, dicom)
+
+
+def _reference_series(folder: Path, dicom: DicomOptions) -> list[DicomSeries]:
+    """The folder's series matching the reference sequence; none when it cannot be read."""
+    try:
+        matched, _ = match_series(scan_folder(folder).series, compile_patterns(dicom.patterns))
+    except (OSError, Exclusion):  # the patient's own checks report it
+        return []
+    return matched.get(REFERENCE, [])

@@ -2,7 +2,8 @@
 
 A folder with ``dataset_description.json`` at its root is a BIDS dataset, read by
 ``bids``; any other is the plain layout of ``labels.csv`` and one folder per patient, read
-by ``cohort``. Both yield the same :class:`~pipeline.ingest.patient.PatientEntry` objects,
+by ``cohort`` (whose patient folders may hold DICOM series, read when ``dicom`` options
+are given). Both yield the same :class:`~pipeline.ingest.patient.PatientEntry` objects,
 so the stages never ask which one it was.
 """
 
@@ -12,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.ingest import bids, cohort
+from pipeline.ingest.dicom import DicomOptions
+from pipeline.ingest.dicom_series import DicomSeries
 from pipeline.ingest.patient import PatientEntry
 
 LABELS_CSV = "labels.csv"
@@ -23,13 +26,16 @@ def labels_file(data_root: Path) -> Path:
 
 
 def iter_patients(data_root: Path, seg_label: int | None = None,
-                  bids_session: str | None = None, labelled: bool = True
+                  bids_session: str | None = None, dicom: DicomOptions | None = None,
+                  labelled: bool = True
                   ) -> Iterator[PatientEntry]:
     """Every patient of the cohort in ``data_root``, whichever its layout, one at a time.
 
     ``bids_session`` chooses the session of a BIDS dataset's subjects; the folder layout
-    has none. ``labelled`` False reads the patients without their labels (scoring new
-    patients); a BIDS dataset then still lists its subjects in ``participants.tsv``.
+    has none. ``dicom`` says how the folder layout's DICOM series are read (without it,
+    they are not); a BIDS dataset has none. ``labelled`` False reads the patients without
+    their labels (scoring new patients); a BIDS dataset then still lists its subjects in
+    ``participants.tsv``.
 
     Raises:
         LabelsFileError: the labels table is unusable as a whole.
@@ -37,11 +43,14 @@ def iter_patients(data_root: Path, seg_label: int | None = None,
     """
     if bids.is_bids(data_root):
         return bids.iter_bids_cohort(data_root, seg_label, bids_session)
-    return cohort.iter_cohort(data_root, data_root / LABELS_CSV if labelled else None, seg_label)
+    return cohort.iter_cohort(data_root, data_root / LABELS_CSV if labelled else None, seg_label,
+                              dicom)
 
 
-def reference_files(data_root: Path) -> Iterator[Path]:
-    """Every patient's candidate reference-sequence (``t1``) file, read before any patient."""
+def reference_files(data_root: Path, dicom: DicomOptions | None = None
+                    ) -> Iterator[Path | DicomSeries]:
+    """Every patient's candidate reference-sequence (``t1``) file or DICOM series, read
+    before any patient."""
     if bids.is_bids(data_root):
         return bids.reference_files(data_root)
-    return cohort.reference_files(data_root)
+    return cohort.reference_files(data_root, dicom)

@@ -50,6 +50,13 @@ def find_files(folder: Path, patient_id: str, data_root: Path) -> dict[str, Path
     Raises:
         Exclusion: files missing, two files for one sequence, or a link leaving ``data_root``.
     """
+    found, others = folder_candidates(folder, patient_id)
+    return choose(found, folder, [path.name for path in others], data_root)
+
+
+def folder_candidates(folder: Path, patient_id: str) -> tuple[dict[str, list[Path]], list[Path]]:
+    """Each sequence's files in ``folder`` by the naming rules, and the folder's other
+    (non-hidden) entries."""
     found: dict[str, list[Path]] = {}
     others = []
     for path in sorted(folder.iterdir()):
@@ -57,18 +64,31 @@ def find_files(folder: Path, patient_id: str, data_root: Path) -> dict[str, Path
         if name is not None:
             found.setdefault(name, []).append(path)
         elif not path.name.startswith("."):
-            others.append(path.name)
-    missing = [name for name in ALL_FILES if name not in found]
+            others.append(path)
+    return found, others
+
+
+def choose(found: dict[str, list], folder: Path, others: list[str], data_root: Path) -> dict:
+    """The one candidate of each sequence and ``seg``: a file, or a DICOM series (whose files
+    the caller checks); ``others`` are named when some are missing.
+
+    Raises:
+        Exclusion: candidates missing, several for one name, or a link leaving ``data_root``.
+    """
+    missing = [name for name in ALL_FILES if not found.get(name)]
     if missing:
         code = "missing:all" if len(missing) == len(ALL_FILES) else f"missing:{','.join(missing)}"
-        shown = listing(others, bool(found))
+        shown = listing(others, any(found.values()))
         raise Exclusion(code, f"no file for {', '.join(missing)} in {folder}{shown}")
-    for name, paths in found.items():
-        if len(paths) > 1:
-            listed = ", ".join(path.name for path in paths)
+    for name in ALL_FILES:
+        candidates = found[name]
+        if len(candidates) > 1:
+            listed = ", ".join(item.name if isinstance(item, Path) else str(item)
+                               for item in candidates)
             raise Exclusion(f"invalid:{name}", f"several files for {name} in {folder}: {listed}")
-        check_link(paths[0], data_root, name)
-    return {name: paths[0] for name, paths in found.items()}
+        if isinstance(candidates[0], Path):
+            check_link(candidates[0], data_root, name)
+    return {name: found[name][0] for name in ALL_FILES}
 
 
 def listing(names: list[str], any_found: bool) -> str:

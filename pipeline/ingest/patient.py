@@ -1,8 +1,9 @@
 """One patient's files, whatever the layout they came from, to a checked, loaded patient.
 
-Every input layout (the plain folders of ``cohort``, a BIDS dataset in ``bids``) only finds
-the files; they all go through :func:`load_files`, so a patient passes the same checks and
-yields the same :class:`LoadedPatient` however the cohort is laid out.
+Every input layout (the plain folders of ``cohort``, their DICOM series converted by
+``dicom``; a BIDS dataset in ``bids``) only finds the files; they all go through
+:func:`load_files`, so a patient passes the same checks and yields the same
+:class:`LoadedPatient` however the cohort is laid out.
 """
 
 from __future__ import annotations
@@ -46,19 +47,23 @@ class PatientEntry:
 
 
 def load_files(patient_id: str, label: str, files: dict[str, Path],
-               seg_label: int | None) -> LoadedPatient:
+               seg_label: int | None, shown: dict[str, Path] | None = None) -> LoadedPatient:
     """Loads and checks a patient's four sequences and ``seg`` (``files`` maps each to its path).
+
+    ``shown`` names, for files made from the patient's data (DICOM series converted to
+    NIfTI), what the reasons and the loaded patient's ``files`` call them instead.
 
     Raises:
         Exclusion: the first problem found.
     """
-    images = {name: load_volume(files[name], name) for name in SEQUENCES}
+    shown = shown or {}
+    images = {name: load_volume(files[name], name, shown.get(name)) for name in SEQUENCES}
     check_rectangular(images[REFERENCE].affine, images[REFERENCE].source, REFERENCE)
     for name, volume in images.items():
         check_image(volume, name)
     mask = brainstem_mask(load_volume(files["seg"], "seg"), seg_label)
     _check_coverage(mask, images)
-    return LoadedPatient(patient_id, label, images, mask, files)
+    return LoadedPatient(patient_id, label, images, mask, {**files, **shown})
 
 
 def _check_coverage(mask: Volume, images: dict[str, Volume]) -> None:

@@ -31,12 +31,25 @@ class Volume:
     source: Path
 
 
-def load_volume(path: Path, name: str) -> Volume:
+def load_volume(path: Path, name: str, shown_as: Path | None = None) -> Volume:
     """Reads ``path`` fully (so truncated files fail here) and checks its header and values.
+
+    ``shown_as`` is what the user gave when ``path`` was made from it (a DICOM series'
+    folder, for its converted NIfTI): reasons and the volume's ``source`` name it instead.
 
     Raises:
         Exclusion: ``unreadable:<name>`` or ``invalid:<name>`` with the reason.
     """
+    if shown_as is None:
+        return _load_volume(path, name)
+    try:
+        volume = _load_volume(path, name)
+    except Exclusion as exclusion:
+        raise Exclusion(exclusion.code, exclusion.detail.replace(str(path), str(shown_as))) from None
+    return Volume(data=volume.data, affine=volume.affine, source=shown_as)
+
+
+def _load_volume(path: Path, name: str) -> Volume:
     image = _open(path, name)
     _check_shape(image.shape, path, name)
     affine = trusted_affine(image, path, name)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline import formats
 from pipeline.config.settings import PreprocessSettings
+from pipeline.ingest.dicom import DicomOptions
 from pipeline.ingest.exclusion import Exclusion
 from pipeline.ingest.layouts import iter_patients
 from pipeline.ingest.patient import PatientEntry
@@ -48,16 +49,16 @@ def prepare_patient(entry: PatientEntry, output_dir: Path, settings: PreprocessS
 
 def prepare_cohort(data_root: Path, output_dir: Path, settings: PreprocessSettings,
                    positive_class: str, seg_label: int | None = None,
-                   bids_session: str | None = None, labelled: bool = True
-                   ) -> tuple[list[dict], dict]:
-    """Validates and preprocesses every patient, in whichever input layout ``data_root`` is;
-    returns manifest rows and what was applied.
+                   bids_session: str | None = None, dicom: DicomOptions | None = None,
+                   labelled: bool = True) -> tuple[list[dict], dict]:
+    """Validates and preprocesses every patient, in whichever input layout ``data_root`` is
+    (DICOM series read only with ``dicom``); returns manifest rows and what was applied.
 
     ``labelled`` False reads the cohort without its labels (scoring new patients): every
     patient is a patient, unlabelled, whatever a labels table says.
     """
     rows, applied = [], {}
-    for entry in iter_patients(data_root, seg_label, bids_session, labelled):
+    for entry in iter_patients(data_root, seg_label, bids_session, dicom, labelled):
         if entry.patient is not None:
             record = prepare_patient(entry, output_dir, settings)
             if record is not None:

@@ -32,7 +32,9 @@ def main() -> None:
     record = model_record(settings, inputs, formats.read_applied(paths.APPLIED),
                           params["data"]["seg_label"], params["data"]["positive_class"],
                           params["evaluate"]["threshold"], params["recipe"],
-                          data_digest(paths.MANIFEST, paths.PREPROCESSED, patient_ids, targets))
+                          data_digest(paths.MANIFEST, paths.PREPROCESSED, patient_ids, targets),
+                          {"dicom_series": dict(params["data"]["dicom"]["series"]),
+                           "bids_session": params["data"]["bids"]["session"]})
     save_network(paths.FINAL_MODEL, result.network, examples[0].image.shape[0], record,
                  settings.network)
     print(f"final model: trained in {result.seconds:.0f} s, saved to {paths.FINAL_MODEL}")

@@ -11,6 +11,8 @@ from pipeline.config.params import load_params
 from pipeline.config.settings import preprocess_settings
 from pipeline.formats import paths
 from pipeline.ingest.bids import BidsDatasetError
+from pipeline.ingest.dicom import DicomOptions
+from pipeline.ingest.dicom_convert import remove_leftovers
 from pipeline.ingest.field_of_view import CropTooLarge, check_crop_fits
 from pipeline.ingest.labels import LabelsFileError
 from pipeline.ingest.layouts import labels_file
@@ -29,11 +31,13 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"no {labels}: run `python -m pipeline.synth "
                          f"{args.data}` for the built-in cohort, or see docs/your-data.md (your own cohort)")
     data = params["data"]
+    dicom = DicomOptions(data["dicom"]["series"], paths.DICOM_CACHE)
+    remove_leftovers(paths.DICOM_CACHE)
     try:
-        check_crop_fits(args.data, params["prepare"]["crop_mm"])
+        check_crop_fits(args.data, params["prepare"]["crop_mm"], dicom)
         rows, applied = prepare_cohort(args.data, paths.PREPROCESSED, settings,
                                        data["positive_class"], data["seg_label"],
-                                       data["bids"]["session"])
+                                       data["bids"]["session"], dicom)
     except CropTooLarge as error:
         raise SystemExit(f"params.yaml is not valid: prepare.crop_mm: {error}") from None
     except (LabelsFileError, BidsDatasetError) as error:

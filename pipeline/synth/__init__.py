@@ -1,6 +1,6 @@
 """The built-in cohort generator: a study-like set of synthetic 3D head MRIs.
 
-``python -m pipeline.synth DIR [--effect X] [--seed N]`` writes, in the input layout of
+``python -m pipeline.synth DIR [--effect X] [--seed N] [--layout ...]`` writes, in the input layout of
 docs/contract.md, 33 patients ``GBM-001``..``GBM-033`` like the study's: 24 complete (15 extensive,
 7 microscopic, 2 none), 3 missing one sequence, 2 empty folders, 2 with no folder and 2 with
 only the segmentation, roles shuffled by the seed. Every image is an analytic head phantom
@@ -14,7 +14,10 @@ The same seed and arguments give byte-identical files. ``labels.csv`` has the co
 intensity scale, noise and bias strength and is drawn independently of the label.
 ``--spacing MM`` (default 2) coarsens every grid. ``--layout bids`` writes the same images as
 a BIDS dataset instead (``synth.bids``: ``participants.tsv``, subjects ``sub-GBM001``...,
-the masks in ``derivatives/brainstem/``).
+the masks in ``derivatives/brainstem/``); ``--layout dicom`` the same voxels with every
+sequence a DICOM series, as a PACS exports them (``synth.dicom``: series folders ``S1``,
+``S2``... in a shuffled order, vendor ``SeriesDescription`` wording, fake patient fields),
+``seg`` still NIfTI.
 
 Sequences and grids (``s`` = ``spacing_mm``, 2 mm by default), each with its own field of view:
 
@@ -45,7 +48,8 @@ gives tiny volumes (about 28 voxels a side) for fast tests. ``PatientSpec`` reco
 ``patient_id``, ``index``, ``label``, ``role`` (``complete``, ``missing:<sequence>``,
 ``empty_folder``, ``no_folder``, ``seg_only``), ``site`` and ``files`` (image key to file
 name; with ``layout="bids"``, to its path from the dataset root, and ``patient_id`` is the
-subject label ``GBM001``). With ``name_variants`` the first complete patients use, in id order, the names
+subject label ``GBM001``; with ``layout="dicom"``, each sequence to its series folder
+``S<n>``). With ``name_variants`` the first complete patients use, in id order, the names
 ``t1ce.nii.gz``, ``FLAIR.nii.gz``, a BraTS-style ``<patient_id>_`` prefix with
 ``..._t1gd.nii.gz``, ``brainstem.nii.gz`` for the segmentation, and uncompressed ``.nii``.
 """

@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipeline.synth DIR [--effect X] [--seed N] [--layout folders|bids]``."""
+"""Command line: ``python -m pipeline.synth DIR [--effect X] [--seed N] [--layout folders|bids|dicom]``."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--spacing", type=float, default=2.0, help="base voxel size in mm (default 2)")
     parser.add_argument("--layout", choices=LAYOUTS, default="folders",
                         help="folders: labels.csv and a folder per patient (default); bids: a BIDS "
-                             "dataset of the same images, ids without their '-' (GBM-001 is sub-GBM001)")
+                             "dataset of the same images, ids without their '-' (GBM-001 is sub-GBM001); "
+                             "dicom: the folders with every sequence a DICOM series (S1, S2...) and seg NIfTI")
     args = parser.parse_args(argv)
     if args.effect < 0:
         parser.error("--effect must be 0 or more")

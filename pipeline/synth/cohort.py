@@ -2,7 +2,8 @@
 
 Roles and labels are shuffled by the seed, so excluded patients are spread among the ids.
 In the folder layout a few complete patients use the file name variants the ingest must
-accept; the BIDS layout (``synth.bids``) has fixed names and holds the same images.
+accept; the BIDS layout (``synth.bids``) has fixed names and holds the same images, and the
+DICOM layout (``synth.dicom``) the same voxels as DICOM series.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 
-from pipeline.synth import bids
+from pipeline.synth import bids, dicom
 from pipeline.synth.patient import (
     IMAGE_KEYS,
     LABELS,
@@ -38,7 +39,7 @@ MISSING_ORDER = ("t1c", "t2", "flair", "t1")  # one different sequence per incom
 NAME_VARIANTS = ("t1ce", "upper_case_flair", "brats_prefix", "brainstem_seg", "uncompressed")
 GZIP_LEVEL = 6
 ROLES_STREAM = 0  # patients draw from (seed, index >= 1); roles from (seed, 0)
-LAYOUTS = ("folders", "bids")
+LAYOUTS = ("folders", "bids", "dicom")
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,9 @@ def write_cohort(directory: str | os.PathLike, *, effect: float = 1.0, seed: int
                  compress: bool = True, layout: str = "folders") -> list[PatientSpec]:
     """Writes a synthetic cohort to ``directory`` (absent or empty) and returns its patients.
 
-    ``layout`` is ``folders`` (``labels.csv`` and a folder per patient) or ``bids`` (a BIDS
-    dataset of the same images; ``name_variants`` does not apply). The cohort is built in a
+    ``layout`` is ``folders`` (``labels.csv`` and a folder per patient), ``bids`` (a BIDS
+    dataset of the same images) or ``dicom`` (the folders, each sequence a DICOM series);
+    ``name_variants`` applies to ``folders`` only. The cohort is built in a
     temporary folder beside ``directory`` and renamed into place at the end, so an
     interrupted run never leaves a half-written cohort behind.
     """
@@ -112,10 +114,12 @@ def write_cohort(directory: str | os.PathLike, *, effect: float = 1.0, seed: int
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise FileExistsError(f"{directory} exists and is not empty; choose a new folder")
     in_bids = layout == "bids"
-    specs = plan_cohort(composition, seed=seed, name_variants=name_variants and not in_bids,
+    specs = plan_cohort(composition, seed=seed, name_variants=name_variants and layout == "folders",
                         compress=compress)
     if in_bids:
         specs = [bids.as_bids(spec) for spec in specs]
+    elif layout == "dicom":
+        specs = [dicom.as_dicom(spec, seed) for spec in specs]
     directory.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     building.chmod(0o755)  # mkdtemp makes it private; the cohort is an ordinary folder
@@ -124,7 +128,7 @@ def write_cohort(directory: str | os.PathLike, *, effect: float = 1.0, seed: int
             bids.write_metadata(building, specs)
         else:
             _write_labels(building / "labels.csv", specs)
-        jobs = [(building, spec, seed, effect, spacing_mm, in_bids) for spec in specs]
+        jobs = [(building, spec, seed, effect, spacing_mm, layout) for spec in specs]
         if workers > 1:
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 list(pool.map(_write_patient, *zip(*jobs)))
@@ -200,16 +204,20 @@ def _write_labels(path: Path, specs: list[PatientSpec]) -> None:
 
 
 def _write_patient(root: Path, spec: PatientSpec, seed: int, effect: float, spacing_mm: float,
-                   in_bids: bool = False) -> None:
+                   layout: str = "folders") -> None:
     """Makes and writes one patient's files (a folder even when it holds none)."""
     if spec.role == NO_FOLDER:
         return
+    in_bids = layout == "bids"
     folder = root / (bids.subject_folder(spec.patient_id) if in_bids else spec.patient_id)
     folder.mkdir()
+    keys = tuple(key for key in IMAGE_KEYS if key in spec.files)
     images = synthesise_patient(spec.index, spec.label, seed=seed, effect=effect, spacing_mm=spacing_mm,
-                                keys=tuple(spec.files))
+                                keys=keys)
+    if layout == "dicom":
+        dicom.write_patient(folder, spec, images, seed, save_image)
+        return
     for key, name in spec.files.items():
         path = (root if in_bids else folder) / name
         path.parent.mkdir(parents=True, exist_ok=True)
         save_image(images[key], path)
-

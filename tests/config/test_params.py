@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -73,11 +74,38 @@ def test_the_repository_params_are_valid(params):
     ("train.max_epochs", 8.0, "train.max_epochs: expected an integer, got 8.0"),
     ("power.grids.study.replicates", 0, "power.grids.study.replicates: must be >= 1"),
     ("power.grids.cpu.speed", 1, "power.grids.cpu.speed: unknown key (known here: power.grids.cpu.effects"),
+    ("data.dicom.series.t1", "T1(", ("data.dicom.series.t1: not a valid regular expression "
+                                     "(missing ), unterminated subpattern at position 2): 'T1('")),
+    ("data.dicom.series.flair", "*FLAIR", "data.dicom.series.flair: not a valid regular expression"),
+    ("data.dicom.series.t2", " ", "data.dicom.series.t2: expected a non-empty string"),
+    ("data.dicom.series.t2", 2, "data.dicom.series.t2: expected a string, got 2"),
+    ("data.dicom.series.t1ce", "POST", ("data.dicom.series.t1ce: unknown key; did you mean "
+                                        "data.dicom.series.t1c?")),
 ])
 def test_a_wrong_value_is_refused_naming_the_key(params, key, value, message):
     with pytest.raises(ParamsError) as caught:
         validate(changed(params, key, value))
     assert message in str(caught.value)
+
+
+def test_the_default_dicom_patterns_tell_vendor_wordings_apart(params):
+    patterns = {name: re.compile(pattern, re.IGNORECASE)
+                for name, pattern in params["data"]["dicom"]["series"].items()}
+    wordings = {
+        "t1": ["AX T1 MPRAGE", "t1_mprage_tra_iso", "AX T1 BRAVO", "T1W_3D_TFE", "AX T1 FLAIR",
+               "sag t1 spgr", "T1 POSTERIOR FOSSA"],
+        "t1c": ["AX T1 MPRAGE POST GD", "t1_mprage_tra_iso_CE", "AX T1 BRAVO +C", "AX T1 C+",
+                "T1+C", "T1CE", "T1C", "T1W_3D_TFE_GAD", "Ax T1 SE contrast", "t1_se_tra_Gd",
+                "AX T1 FLAIR POST"],
+        "t2": ["AX T2 TSE", "t2_tse_tra", "AX T2 FSE", "T2W_TSE", "SPACE T2"],
+        "flair": ["3D FLAIR SAG", "SAG T2 FLAIR", "t2_tirm_sag_dark-fluid", "AX T2 FLAIR", "FLAIR"],
+        None: ["LOCALIZER", "3 PLANE LOC", "AAHead_Scout", "AX DWI B1000", "ADC", "SWI",
+               "AX T2* GRE", "T2 STAR"],
+    }
+    for expected, descriptions in wordings.items():
+        for description in descriptions:
+            matched = [name for name, pattern in patterns.items() if pattern.search(description)]
+            assert matched == ([expected] if expected else []), description
 
 
 def test_a_missing_key_is_named(params):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -58,6 +60,43 @@ def test_the_bids_layout_prepares_exactly_as_the_folder_layout(tmp_path, monkeyp
         second = formats.read_patient(bids_out, bids_id)
         assert torch.equal(first.image, second.image) and torch.equal(first.mask, second.mask)
         assert (first.affine == second.affine).all()
+
+
+@pytest.mark.slow
+def test_the_dicom_layout_prepares_as_the_folder_layout_converting_each_series_once(
+        tmp_path, monkeypatch):
+    for layout in ("folders", "dicom"):
+        write_cohort(tmp_path / layout, composition=EVERY_ROLE, spacing_mm=4.0, layout=layout)
+    plain, plain_out = run_stage(tmp_path / "run-folders", tmp_path / "folders", monkeypatch)
+    dicom, dicom_out = run_stage(tmp_path / "run-dicom", tmp_path / "dicom", monkeypatch)
+    for column in ("patient_id", "infiltration", "target", "included"):
+        assert list(dicom[column]) == list(plain[column]), column
+    codes = [reason.split(": ")[0] for reason in dicom["reason"]]
+    assert codes == [reason.split(": ")[0] for reason in plain["reason"]]
+    assert dicom["included"].sum() == 4
+    for patient_id in plain["patient_id"][plain["included"]]:
+        first = formats.read_patient(plain_out, patient_id)
+        second = formats.read_patient(dicom_out, patient_id)
+        # DICOM holds the same int16 voxels exactly; only the geometry is rounded (positions to
+        # 16-character decimal strings, the affine to float32: about 1e-5 mm), which moves a
+        # trilinear sample of intensities scaled to [0, 1] by far less than 1e-4.
+        assert torch.allclose(first.image, second.image, rtol=0, atol=1e-4)
+        assert torch.equal(first.mask, second.mask)
+        assert np.allclose(first.affine, second.affine, atol=1e-4)
+    cache = sorted((tmp_path / "run-dicom" / "outputs" / "dicom").iterdir())
+    assert len(cache) == 4 * 4 and all(path.suffix == ".nii" for path in cache)  # complete patients
+    times = [path.stat().st_mtime_ns for path in cache]
+
+    def no_conversion(*args, **kwargs):
+        raise AssertionError("a series was converted again")
+
+    monkeypatch.setattr(subprocess, "run", no_conversion)
+    main(["--data", str(tmp_path / "dicom")])  # again, in the same run folder
+    assert sorted((tmp_path / "run-dicom" / "outputs" / "dicom").iterdir()) == cache
+    assert [path.stat().st_mtime_ns for path in cache] == times
+    again = formats.read_manifest(tmp_path / "run-dicom" / "outputs" / "manifest.csv")
+    assert list(again["included"]) == list(dicom["included"])
+    assert not (tmp_path / "dicom" / "outputs").exists()
 
 
 def test_a_bids_dataset_without_participants_tsv_stops_the_stage(tmp_path, monkeypatch):

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import nibabel as nib
 import numpy as np
+import pydicom
 import pytest
 
 from pipeline.synth import Composition, plan_cohort, synthesise_patient, write_cohort
 from pipeline.synth.__main__ import main
+from pipeline.synth.dicom import DESCRIPTIONS
 
 COARSE_MM = 6.0
 SMALL = Composition(extensive=3, microscopic=2, none=1, missing_sequence=0, empty_folder=0,
@@ -231,4 +233,77 @@ def test_cli_writes_the_bids_layout(tmp_path, capsys):
     assert not (tmp_path / "cohort" / "labels.csv").exists()
     assert len((tmp_path / "cohort" / "participants.tsv").read_text().splitlines()) == 34
     with pytest.raises(SystemExit):
-        main([str(tmp_path / "other"), "--layout", "dicom"])
+        main([str(tmp_path / "other"), "--layout", "nifti"])
+
+
+# --- the DICOM layout --------------------------------------------------------------------
+
+
+def _slices_on_the_nifti_grid(folder: Path, image: nib.Nifti1Image) -> tuple[np.ndarray, np.ndarray]:
+    """Every pixel of a series' files, and the NIfTI voxel at the same world position."""
+    pixels, voxels = [], []
+    for path in sorted(folder.iterdir()):
+        header = pydicom.dcmread(path)
+        rows, columns = np.meshgrid(np.arange(header.Rows), np.arange(header.Columns), indexing="ij")
+        row_step, column_step = (float(value) for value in header.PixelSpacing)
+        along_row = np.array(header.ImageOrientationPatient[:3], dtype=float)
+        along_column = np.array(header.ImageOrientationPatient[3:], dtype=float)
+        lps = (np.array(header.ImagePositionPatient, dtype=float)
+               + columns[..., None] * column_step * along_row
+               + rows[..., None] * row_step * along_column)
+        ras = lps * [-1, -1, 1]
+        index = nib.affines.apply_affine(np.linalg.inv(image.affine), ras.reshape(-1, 3))
+        assert np.allclose(index, np.rint(index), atol=1e-3)  # pixel centres on voxel centres
+        voxels.append(np.asarray(image.dataobj)[tuple(np.rint(index).astype(int).T)])
+        pixels.append(header.pixel_array.ravel())
+    return np.concatenate(pixels), np.concatenate(voxels)
+
+
+def test_dicom_layout_holds_the_same_voxels_as_series(tmp_path):
+    folders = write_cohort(tmp_path / "folders", composition=EVERY_ROLE, spacing_mm=COARSE_MM)
+    specs = write_cohort(tmp_path / "dicom", composition=EVERY_ROLE, spacing_mm=COARSE_MM,
+                         layout="dicom")
+    assert (tmp_path / "dicom" / "labels.csv").read_bytes() == (tmp_path / "folders"
+                                                                / "labels.csv").read_bytes()
+    for plain, spec in zip(folders, specs):
+        assert (spec.patient_id, spec.role) == (plain.patient_id, plain.role)
+        folder = tmp_path / "dicom" / spec.patient_id
+        assert folder.is_dir() == (spec.role != "no_folder")
+        sequences = [key for key in spec.files if key != "seg"]
+        expected = {f"S{number}" for number in range(1, len(sequences) + 2)} if sequences else set()
+        if "seg" in spec.files:
+            expected.add("seg.nii.gz")
+            assert (folder / "seg.nii.gz").read_bytes() == (tmp_path / "folders" / plain.patient_id
+                                                            / plain.files["seg"]).read_bytes()
+        assert (_files(tmp_path / "dicom", spec.patient_id) if folder.is_dir() else set()) == expected
+        for key in sequences:
+            image = nib.load(tmp_path / "folders" / plain.patient_id / plain.files[key])
+            first = pydicom.dcmread(next((folder / spec.files[key]).iterdir()))
+            assert first.SeriesDescription == DESCRIPTIONS[spec.site][key]
+            assert first.SOPClassUID == pydicom.uid.MRImageStorage
+            assert first.PatientName.family_name == "SYNTHETIC" and len(first.PatientBirthDate) == 8
+            assert len(list((folder / spec.files[key]).iterdir())) == image.shape[2]  # a file a slice
+            pixels, voxels = _slices_on_the_nifti_grid(folder / spec.files[key], image)
+            assert np.array_equal(pixels, voxels)
+    orders = {tuple(sorted(spec.files.items())) for spec in specs if spec.role == "complete"}
+    assert len(orders) > 1  # the series' folders are shuffled
+
+
+def test_dicom_layout_same_seed_same_bytes(tmp_path):
+    sizes = Composition(extensive=1, microscopic=0, none=1, missing_sequence=0, empty_folder=0,
+                        no_folder=0, seg_only=0)
+    contents = {}
+    for run in ("a", "b"):
+        write_cohort(tmp_path / run, composition=sizes, spacing_mm=COARSE_MM, layout="dicom")
+        contents[run] = {path.relative_to(tmp_path / run): path.read_bytes()
+                         for path in sorted((tmp_path / run).rglob("*")) if path.is_file()}
+    assert contents["a"] == contents["b"] and len(contents["a"]) > 50
+
+
+def test_cli_writes_the_dicom_layout(tmp_path, capsys):
+    main([str(tmp_path / "cohort"), "--spacing", str(COARSE_MM), "--layout", "dicom"])
+    assert "wrote 33 patients" in capsys.readouterr().out
+    assert len(_labels(tmp_path / "cohort")) == 33
+    assert {"S1", "S2", "S3", "S4", "S5", "seg.nii.gz"} in [
+        _files(tmp_path / "cohort", folder.name) for folder in (tmp_path / "cohort").iterdir()
+        if folder.is_dir()]
