@@ -62,7 +62,7 @@ def preprocess_settings_of(record: dict) -> PreprocessSettings:
     """The preprocessing a model was trained with, from its saved settings."""
     saved = record["preprocessing"]
     return PreprocessSettings(saved["crop_mm"], saved["crop_voxels"], tuple(saved["percentiles"]),
-                              saved["reference"])
+                              tuple(saved["sequences"]))
 
 
 def input_settings_of(record: dict) -> dict:
