@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from pipeline.ingest.labels import LabelScheme
 
-
 STUDY_SEQUENCES = ("t1", "t1c", "t2", "flair")  # pipeline.ingest.naming.SEQUENCES
 
 

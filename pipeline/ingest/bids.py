@@ -29,7 +29,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.ingest.exclusion import Exclusion
-from pipeline.ingest.labels import STUDY, LabelScheme, is_safe_id, read_label_rows, resolve_labels
+from pipeline.ingest.labels import (
+    STUDY,
+    LabelScheme,
+    is_safe_id,
+    read_label_rows,
+    resolve_labels,
+)
 from pipeline.ingest.naming import (
     SEQUENCES,
     check_link,

@@ -40,6 +40,13 @@ class LabelScheme:
 STUDY = LabelScheme()
 
 
+def describe_positive(positive_class: str | list[str] | tuple[str, ...],
+                      column: str = LABEL_COLUMN) -> str:
+    """``"`extensive` infiltration"``, ``"`III` or `IV` grade"``: the positive group in words."""
+    classes = [positive_class] if isinstance(positive_class, str) else list(positive_class)
+    return f"{' or '.join(f'`{name}`' for name in classes)} {column}"
+
+
 class LabelsFileError(ValueError):
     """``labels.csv`` cannot be used at all (no header, missing columns, malformed CSV)."""
 
