@@ -8,9 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.ingest.labels import LabelScheme
-
 STUDY_SEQUENCES = ("t1", "t1c", "t2", "flair")  # pipeline.ingest.naming.SEQUENCES
+
+
+@dataclass(frozen=True)
+class LabelScheme:
+    """Which column of the labels table holds the label and the values it may take (params'
+    ``data.label_column`` and ``data.classes``); the study's by default."""
+
+    column: str = "infiltration"
+    classes: tuple[str, ...] = ("none", "microscopic", "extensive")
+
+
+STUDY = LabelScheme()
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,11 @@ cannot disagree with them.
 
 from __future__ import annotations
 
-from pipeline.ingest.labels import describe_positive
-from pipeline.presentation.formatting import format_interval, format_p_value
+from pipeline.presentation.formatting import (
+    describe_positive,
+    format_interval,
+    format_p_value,
+)
 
 NOT_FOR = [
     ("- It is **not a medical device**: it must not inform the diagnosis or treatment of any "

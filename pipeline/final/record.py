@@ -14,8 +14,12 @@ import dataclasses
 from pathlib import Path
 
 from pipeline import formats
-from pipeline.config.settings import PreprocessSettings, TrainSettings
-from pipeline.ingest.labels import STUDY, LabelScheme
+from pipeline.config.settings import (
+    STUDY,
+    LabelScheme,
+    PreprocessSettings,
+    TrainSettings,
+)
 
 EPOCHS_RULE = ("fixed epochs on every included patient: the median of the epochs the LOOCV "
                "folds trained")

@@ -18,33 +18,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.config.settings import STUDY, LabelScheme
 from pipeline.ingest.exclusion import Exclusion
 
-CLASSES = ("none", "microscopic", "extensive")
-LABEL_COLUMN = "infiltration"
+CLASSES = STUDY.classes  # the study's: none, microscopic, extensive
+LABEL_COLUMN = STUDY.column  # the study's: infiltration
 REQUIRED_COLUMNS = ("patient_id", LABEL_COLUMN)  # labels.csv's id and (default) label columns
 # Spreadsheets export with the locale's separator: a comma, or a semicolon / tab in much of Europe.
 DELIMITERS = (",", ";", "\t")
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-
-
-@dataclass(frozen=True)
-class LabelScheme:
-    """Which column holds the label and the values it may take (params' ``data.label_column``
-    and ``data.classes``); the study's by default."""
-
-    column: str = LABEL_COLUMN
-    classes: tuple[str, ...] = CLASSES
-
-
-STUDY = LabelScheme()
-
-
-def describe_positive(positive_class: str | list[str] | tuple[str, ...],
-                      column: str = LABEL_COLUMN) -> str:
-    """``"`extensive` infiltration"``, ``"`III` or `IV` grade"``: the positive group in words."""
-    classes = [positive_class] if isinstance(positive_class, str) else list(positive_class)
-    return f"{' or '.join(f'`{name}`' for name in classes)} {column}"
 
 
 class LabelsFileError(ValueError):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline.ingest.labels import describe_positive
 from pipeline.presentation.formatting import (
+    describe_positive,
     format_interval,
     format_p_value,
     format_value,
