@@ -72,7 +72,7 @@ def _pattern(value: str) -> str:
     return value
 
 
-def Int(low: int, high: int | None = None) -> Any:  # noqa: N802 (reads as a type)
+def Int(low: int, high: int | None = None) -> Any:
     return Annotated[int, Field(ge=low, le=high)]
 
 
@@ -112,7 +112,6 @@ class Dicom(Section):
 STUDY_SEQUENCES = ["t1", "t1c", "t2", "flair"]
 STUDY_CLASSES = ["none", "microscopic", "extensive"]
 SEQUENCE_NAME = re.compile(r"[a-z0-9][a-z0-9_]{0,31}")
-RESERVED = ("seg",)  # the brainstem mask's name, never a sequence's
 # The known sequences' file-name aliases (pipeline.ingest.naming.ALIASES; the config does
 # not import the ingest): a chosen name must not be another chosen sequence's alias.
 KNOWN_ALIASES = {
@@ -133,7 +132,10 @@ def _sequences(value: list[str]) -> list[str]:
     if twice:
         raise ValueError(f"lists {', '.join(twice)} twice, got {value!r}")
     for name in value:
-        owners = [other for other in (*value, *RESERVED)
+        if name in KNOWN_ALIASES["seg"]:
+            raise ValueError(f"{name!r} names the brainstem mask's file (docs/contract.md), "
+                             "not a sequence")
+        owners = [other for other in value
                   if other != name and name in KNOWN_ALIASES.get(other, ())]
         if owners:
             raise ValueError(f"{name!r} is a file-name alias of {owners[0]} (docs/contract.md); "
