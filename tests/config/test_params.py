@@ -53,8 +53,8 @@ def test_the_repository_params_are_valid(params):
     ("data.bids.session", 1, "data.bids.session: expected a string, got 1"),
     ("data.bids.session", "", "data.bids.session: expected a non-empty string"),
     ("data.positive_class", "Extensive", "data.positive_class: must be one of"),
-    ("data.positive_class", ["extensive", "high"], "data.positive_class: must be one of none, "
-     "microscopic, extensive (data.classes), got 'high'"),
+    ("data.positive_class", ["extensive", "high"], ("data.positive_class: must be one of none, "
+                                                    "microscopic, extensive (data.classes), got 'high'")),
     ("data.positive_class", ["none", "microscopic", "extensive"],
      "data.positive_class: names every class"),
     ("data.sequences", [], "data.sequences: expected a list of at least 1"),
