@@ -32,7 +32,6 @@ from pipeline import formats
 from pipeline.config.params import read_params
 from pipeline.config.settings import input_settings
 from pipeline.formats import paths
-from pipeline.ingest.naming import SEQUENCES
 from pipeline.training.fit import load_examples
 
 BENCH = Path(__file__).resolve().parent
@@ -209,8 +208,8 @@ def project_params(root: Path) -> dict:
 
 
 def channels(params: dict) -> int:
-    """Model input channels: the sequences, then the mask's (0, 1 or 2)."""
-    return len(SEQUENCES) + formats.mask_channel_count(params["model"]["mask_channel"],
+    """Model input channels: the chosen sequences (``data.sequences``), then the mask's (0, 1 or 2)."""
+    return len(params["data"]["sequences"]) + formats.mask_channel_count(params["model"]["mask_channel"],
                                                          params["prepare"]["one_hot_mask"])
 
 

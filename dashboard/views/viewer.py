@@ -21,7 +21,7 @@ from pipeline.formats import paths
 GRIDS = {"crop": "model crop", "full": "whole resampled head"}
 VIEW_MODES = {"multiplanar": "three planes", "axial": "axial", "coronal": "coronal",
               "sagittal": "sagittal", "3d": "3D"}
-ALL_SEQUENCES = "all four"
+ALL_SEQUENCES = "all"  # every channel the preprocessed patient lists (data.sequences)
 MASK_COLOURMAPS = ["green", "red", "blue", "warm", "winter"]  # not red first: the crosshair is red
 HEAT_COLOURMAPS = ["warm", "hot", "plasma", "viridis", "inferno"]
 

@@ -72,7 +72,7 @@ def _pattern(value: str) -> str:
     return value
 
 
-def Int(low: int, high: int | None = None) -> Any:  # noqa: N802 (reads as a type)
+def Int(low: int, high: int | None = None) -> Any:
     return Annotated[int, Field(ge=low, le=high)]
 
 
@@ -94,7 +94,10 @@ Pattern = Annotated[str, AfterValidator(_pattern)]
 
 
 class DicomPatterns(Section):
-    """Each sequence's ``SeriesDescription`` pattern."""
+    """Each sequence's ``SeriesDescription`` pattern: the four known ones', and one for each
+    other chosen sequence (an extra key; :func:`_check_data` refuses any other)."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
 
     t1: Pattern
     t1c: Pattern
@@ -106,8 +109,66 @@ class Dicom(Section):
     series: DicomPatterns
 
 
+STUDY_SEQUENCES = ["t1", "t1c", "t2", "flair"]
+STUDY_CLASSES = ["none", "microscopic", "extensive"]
+SEQUENCE_NAME = re.compile(r"[a-z0-9][a-z0-9_]{0,31}")
+# The known sequences' file-name aliases (pipeline.ingest.naming.ALIASES; the config does
+# not import the ingest): a chosen name must not be another chosen sequence's alias.
+KNOWN_ALIASES = {
+    "t1": ("t1", "t1w", "t1n"),
+    "t1c": ("t1c", "t1ce", "t1gd", "t1post", "t1wc"),
+    "t2": ("t2", "t2w"),
+    "flair": ("flair", "t2flair", "t2_flair", "t2f"),
+    "seg": ("seg", "brainstem", "mask", "aseg", "synthseg"),
+}
+
+
+def _sequences(value: list[str]) -> list[str]:
+    for name in value:
+        if not SEQUENCE_NAME.fullmatch(name):
+            raise ValueError(f"{name!r} is not a sequence name (lower-case letters, digits, "
+                             "'_'; as its files are named, e.g. adc for adc.nii.gz)")
+    twice = sorted({name for name in value if value.count(name) > 1})
+    if twice:
+        raise ValueError(f"lists {', '.join(twice)} twice, got {value!r}")
+    for name in value:
+        if name in KNOWN_ALIASES["seg"]:
+            raise ValueError(f"{name!r} names the brainstem mask's file (docs/contract.md), "
+                             "not a sequence")
+        owners = [other for other in value
+                  if other != name and name in KNOWN_ALIASES.get(other, ())]
+        if owners:
+            raise ValueError(f"{name!r} is a file-name alias of {owners[0]} (docs/contract.md); "
+                             f"choose {owners[0]} instead")
+    return value
+
+
+def _classes(value: list[str]) -> list[str]:
+    for name in value:
+        _not_blank(name)
+    lowered = [name.strip().lower() for name in value]
+    twice = sorted({name for name in lowered if lowered.count(name) > 1})
+    if twice:
+        raise ValueError(f"lists {', '.join(twice)} twice (case is ignored), got {value!r}")
+    return value
+
+
+def _label_column(value: str) -> str:
+    _not_blank(value)
+    if value.strip().lower() in ("patient_id", "participant_id"):
+        raise ValueError(f"{value!r} is the id column, not a label column")
+    return value
+
+
 class Data(Section):
-    positive_class: Literal["extensive", "microscopic", "none"]
+    # The sequences required and used, in channel order; the first is the reference grid.
+    sequences: Annotated[list[str], Field(min_length=1), AfterValidator(_sequences)] = Field(
+        default_factory=lambda: list(STUDY_SEQUENCES))
+    label_column: Annotated[str, AfterValidator(_label_column)] = "infiltration"
+    classes: Annotated[list[str], Field(min_length=2), AfterValidator(_classes)] = Field(
+        default_factory=lambda: list(STUDY_CLASSES))
+    # one class, or a list of classes, making the positive group (checked against classes)
+    positive_class: str | Annotated[list[str], Field(min_length=1)]
     seg_label: Int(1) | None  # 0 is background
     min_patients: Int(4)
     bids: Bids
@@ -286,11 +347,46 @@ def validate(params: Any) -> Params:
             is named before the one it was probably meant for (which is then missing).
     """
     try:
-        return Params.model_validate(params)
+        validated = Params.model_validate(params)
     except ValidationError as error:
         errors = sorted(error.errors(), key=lambda item: item["type"] != "extra_forbidden")
         first = errors[0]
         raise ParamsError(f"{_key(first['loc'])}: {_message(first)}") from None
+    _check_data(validated.data)
+    return validated
+
+
+def _check_data(data: Data) -> None:
+    """The ``data`` checks that span keys: the positive class among the classes, a DICOM
+    pattern only for a known or chosen sequence.
+
+    Raises:
+        ParamsError: naming the key.
+    """
+    positives = [data.positive_class] if isinstance(data.positive_class, str) else data.positive_class
+    for name in positives:
+        if name not in data.classes:
+            raise ParamsError(f"data.positive_class: must be one of {', '.join(data.classes)} "
+                              f"(data.classes), got {name!r}")
+    if len(set(positives)) != len(positives):
+        raise ParamsError(f"data.positive_class: lists a class twice, got {positives!r}")
+    if set(positives) == set(data.classes):
+        raise ParamsError("data.positive_class: names every class of data.classes, which leaves "
+                          "no negative patient")
+    known = [*DicomPatterns.model_fields, *data.sequences]
+    for name, pattern in (data.dicom.series.model_extra or {}).items():
+        key = f"data.dicom.series.{name}"
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = (f"; did you mean data.dicom.series.{close[0]}?" if close else
+                    " (a pattern is for a sequence of data.sequences)")
+            raise ParamsError(f"{key}: unknown key{hint}")
+        if not isinstance(pattern, str):
+            raise ParamsError(f"{key}: expected a string, got {pattern!r}")
+        try:
+            _pattern(pattern)
+        except ValueError as error:
+            raise ParamsError(f"{key}: {error}") from None
 
 
 def read_params(path: str | Path = paths.PARAMS, recipe: bool = True) -> dict:

@@ -8,15 +8,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+STUDY_SEQUENCES = ("t1", "t1c", "t2", "flair")  # pipeline.ingest.naming.SEQUENCES
+
+
+@dataclass(frozen=True)
+class LabelScheme:
+    """Which column of the labels table holds the label and the values it may take (params'
+    ``data.label_column`` and ``data.classes``); the study's by default."""
+
+    column: str = "infiltration"
+    classes: tuple[str, ...] = ("none", "microscopic", "extensive")
+
+
+STUDY = LabelScheme()
+
 
 @dataclass(frozen=True)
 class PreprocessSettings:
-    """The preprocessing parameters (params.yaml ``prepare``)."""
+    """The preprocessing parameters (params.yaml ``prepare``) and the chosen sequences
+    (``data.sequences``): the image channels, in this order."""
 
     crop_mm: float
     crop_voxels: int
     percentiles: tuple[float, float]
-    reference: str = "t1"
+    sequences: tuple[str, ...] = STUDY_SEQUENCES
+
+    @property
+    def reference(self) -> str:
+        """The sequence whose grid every other image is resampled onto: the first chosen."""
+        return self.sequences[0]
 
     @property
     def spacing_mm(self) -> float:
@@ -25,9 +45,11 @@ class PreprocessSettings:
 
 
 def preprocess_settings(params: dict) -> PreprocessSettings:
-    """The preprocessing of params ``prepare`` (the prepare stage's, and the power study's cohorts')."""
+    """The preprocessing of params ``prepare`` on the sequences of ``data.sequences`` (the
+    prepare stage's, and the power study's cohorts')."""
     prepare = params["prepare"]
-    return PreprocessSettings(prepare["crop_mm"], prepare["crop_voxels"], tuple(prepare["percentiles"]))
+    return PreprocessSettings(prepare["crop_mm"], prepare["crop_voxels"],
+                              tuple(prepare["percentiles"]), tuple(params["data"]["sequences"]))
 
 
 @dataclass(frozen=True)
@@ -65,6 +87,18 @@ def train_settings(params: dict, patience: int, progress_bar: bool = True,
         augment=dict(params["augment"]), pos_weight=params["model"]["pos_weight"],
         network=network or params["model"]["network"], stopping=train["stopping"],
         num_workers=train["num_workers"], precision=train["precision"], progress_bar=progress_bar)
+
+
+def label_scheme(params: dict) -> LabelScheme:
+    """The label column and its classes (params ``data.label_column``, ``data.classes``)."""
+    data = params["data"]
+    return LabelScheme(data["label_column"], tuple(data["classes"]))
+
+
+def positive_classes(params: dict) -> tuple[str, ...]:
+    """``data.positive_class`` as a tuple: one class or several make the positive group."""
+    value = params["data"]["positive_class"]
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def input_settings(params: dict) -> dict:

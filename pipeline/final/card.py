@@ -6,7 +6,11 @@ cannot disagree with them.
 
 from __future__ import annotations
 
-from pipeline.presentation.formatting import format_interval, format_p_value
+from pipeline.presentation.formatting import (
+    describe_positive,
+    format_interval,
+    format_p_value,
+)
 
 NOT_FOR = [
     ("- It is **not a medical device**: it must not inform the diagnosis or treatment of any "
@@ -34,16 +38,20 @@ def _figures_table(columns: dict[str, dict]) -> list[str]:
     return lines
 
 
+def _positive(task: dict) -> str:
+    return describe_positive(task["positive_class"], task.get("label_column", "infiltration"))
+
+
 def _trained_on(settings: dict, network: str) -> list[str]:
     data, prep, training = settings["data"], settings["preprocessing"], settings["training"]
-    positive = settings["task"]["positive_class"]
+    positive = _positive(settings["task"])
     mask = "the brainstem mask as an input channel" if settings["mask_channel"] else "no mask channel"
     augment = ", ".join(f"{name} {p:g}" for name, p in training["augment"].items() if p) or "none"
     low, high = prep["percentiles"]
     mask_voxels = "" if prep["seg_label"] is None else f" equal to {prep['seg_label']}"
     return [
         (f"- **Patients:** every included patient of `data/`, {data['patients']} in all: "
-         f"{data['positives']} positive (`{positive}` infiltration) and "
+         f"{data['positives']} positive ({positive}) and "
          f"{data['patients'] - data['positives']} negative. No patient was held out."),
         f"- **Input:** {', '.join(prep['sequences'])} and {mask}.",
         (f"- **Preprocessing** (TorchIO): reoriented to RAS+; every image resampled onto one "
@@ -63,7 +71,7 @@ def model_card(settings: dict, network: str, loocv: dict | None, external: dict 
     """The card as markdown, from the final model's saved ``settings`` and the metrics files."""
     task = settings["task"]
     summary = (f"A 3D convolutional network ({network}, MONAI) giving the probability that a "
-               f"glioblastoma has `{task['positive_class']}` brainstem infiltration (the positive "
+               f"glioblastoma has {_positive(task)} (the positive "
                f"class) rather than any other label; `pred` is 1 when the probability reaches "
                f"{task['threshold']:g}. `python -m pipeline.predict DIR` scores new patients with it.")
     lines = ["# Model card: the final model (`outputs/final/model.pt`)", "", summary,

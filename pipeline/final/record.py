@@ -14,7 +14,12 @@ import dataclasses
 from pathlib import Path
 
 from pipeline import formats
-from pipeline.config.settings import PreprocessSettings, TrainSettings
+from pipeline.config.settings import (
+    STUDY,
+    LabelScheme,
+    PreprocessSettings,
+    TrainSettings,
+)
 
 EPOCHS_RULE = ("fixed epochs on every included patient: the median of the epochs the LOOCV "
                "folds trained")
@@ -30,15 +35,16 @@ def data_digest(manifest: Path, preprocessed: Path, patient_ids: list[str],
 
 
 def model_record(settings: TrainSettings, inputs: dict, applied: dict, seg_label: int | None,
-                 positive_class: str, threshold: float, recipe: str, data: dict,
-                 reading: dict | None = None) -> dict:
+                 positive_class: str | list[str], threshold: float, recipe: str, data: dict,
+                 reading: dict | None = None, scheme: LabelScheme = STUDY) -> dict:
     """The ``settings`` saved with the final model's weights (``save_network``).
 
     The preprocessing is what the prepare stage applied (``applied``, its
     ``outputs/preprocessed/applied.json``). ``mask_channel`` and ``one_hot_mask`` stay at
     the top, where every saved model keeps them (``load_network``'s readers build the model
     input from them). ``reading``: how new cohorts' files are read, as the training cohort's
-    were (``dicom_series``: the DICOM matching patterns; ``bids_session``).
+    were (``dicom_series``: the DICOM matching patterns; ``bids_session``). ``task`` keeps
+    the label column and its classes (``scheme``), read again by external validation.
     """
     prepare = applied["params"]
     training = {key: value for key, value in dataclasses.asdict(settings).items()
@@ -53,7 +59,8 @@ def model_record(settings: TrainSettings, inputs: dict, applied: dict, seg_label
                               "spacing_mm": float(applied["spacing_mm"]),
                               "reference": applied["reference"],
                               "sequences": list(applied["sequences"]), "seg_label": seg_label},
-            "task": {"positive_class": positive_class, "threshold": float(threshold)},
+            "task": {"positive_class": positive_class, "threshold": float(threshold),
+                     "label_column": scheme.column, "classes": list(scheme.classes)},
             "reading": dict(reading or {}),
             "data": data}
 
@@ -62,7 +69,15 @@ def preprocess_settings_of(record: dict) -> PreprocessSettings:
     """The preprocessing a model was trained with, from its saved settings."""
     saved = record["preprocessing"]
     return PreprocessSettings(saved["crop_mm"], saved["crop_voxels"], tuple(saved["percentiles"]),
-                              saved["reference"])
+                              tuple(saved["sequences"]))
+
+
+def label_scheme_of(record: dict) -> LabelScheme:
+    """The label column and classes a model was trained on (a model saved before they were
+    recorded: the study's)."""
+    task = record["task"]
+    return LabelScheme(task.get("label_column", STUDY.column),
+                       tuple(task.get("classes", STUDY.classes)))
 
 
 def input_settings_of(record: dict) -> dict:

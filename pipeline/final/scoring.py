@@ -17,7 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.evaluation.predictions import DIGITS
-from pipeline.final.record import input_settings_of, preprocess_settings_of
+from pipeline.final.record import (
+    input_settings_of,
+    label_scheme_of,
+    preprocess_settings_of,
+)
 from pipeline.formats import paths
 from pipeline.ingest.dicom import DicomOptions
 from pipeline.preprocessing.cohort import prepare_cohort
@@ -66,7 +70,8 @@ def score_cohort(data_root: Path, model_path: Path, labelled: bool) -> ScoredCoh
     """Checks, preprocesses and scores every patient of ``data_root``.
 
     ``labelled``: patients and labels from ``labels.csv`` (external validation);
-    otherwise every patient folder is scored and ``labels.csv``, if any, is not read.
+    otherwise every patient folder is scored and ``labels.csv``, if any, is not read. The
+    sequences read, the label column and its classes are the model's (its saved settings).
     """
     network, settings = load_final_model(model_path)
     task = settings["task"]
@@ -76,7 +81,8 @@ def score_cohort(data_root: Path, model_path: Path, labelled: bool) -> ScoredCoh
                  if reading.get("dicom_series") else None)
         rows, _ = prepare_cohort(Path(data_root), Path(work), preprocess_settings_of(settings),
                                  task["positive_class"], settings["preprocessing"]["seg_label"],
-                                 reading.get("bids_session"), dicom, labelled=labelled)
+                                 reading.get("bids_session"), dicom, labelled=labelled,
+                                 scheme=label_scheme_of(settings))
         included = [row["patient_id"] for row in rows if row["included"]]
         # load_examples pairs each input with a target; scoring never reads it
         examples = load_examples(work, included, dict.fromkeys(included, 0),

@@ -13,6 +13,10 @@ tell the layouts apart. The mapping:
 - ``seg`` comes from ``derivatives/<pipeline>/``: a ``label-BS`` ``_mask`` (every non-zero
   voxel is brainstem), else a ``_dseg`` label map (``seg_label`` picks the label).
 
+Only the four known sequences have a BIDS suffix here: params' ``data.sequences`` may
+choose any of them (the first is the reference), and naming another one refuses a BIDS
+dataset (:class:`BidsSequenceError`).
+
 A sequence with several candidate files (sessions, runs, acquisitions) is not guessed:
 ``session`` keeps one session's files, and any sequence still ambiguous excludes the
 patient (``invalid:<seq>``) with the candidates named.
@@ -25,14 +29,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.ingest.exclusion import Exclusion
-from pipeline.ingest.labels import is_safe_id, read_label_rows, resolve_labels
-from pipeline.ingest.naming import ALL_FILES, check_link, is_inside, listing
+from pipeline.ingest.labels import (
+    STUDY,
+    LabelScheme,
+    is_safe_id,
+    read_label_rows,
+    resolve_labels,
+)
+from pipeline.ingest.naming import (
+    SEQUENCES,
+    check_link,
+    files_of,
+    is_inside,
+    listing,
+    reference,
+)
 from pipeline.ingest.patient import LoadedPatient, PatientEntry, load_files
 
 DESCRIPTION = "dataset_description.json"
 PARTICIPANTS = "participants.tsv"
 ID_COLUMN = "participant_id"
-LABEL_COLUMN = "infiltration"
 SUBJECT_PREFIX = "sub-"
 SESSION_PREFIX = "ses-"
 NOT_AVAILABLE = "n/a"  # BIDS' marker of an empty cell
@@ -44,6 +60,24 @@ LOOKED_FOR = {"t1": "_T1w", "t1c": "_ce-<agent>_T1w", "t2": "_T2w", "flair": "_F
 
 class BidsDatasetError(ValueError):
     """The dataset as a whole cannot be read (e.g. a broken ``dataset_description.json``)."""
+
+
+class BidsSequenceError(BidsDatasetError):
+    """A chosen sequence has no BIDS suffix known here; the message names the params key."""
+
+
+def check_sequences(sequences: tuple[str, ...]) -> None:
+    """Refuses chosen sequences that a BIDS dataset cannot hold (only the four known).
+
+    Raises:
+        BidsSequenceError: naming ``data.sequences`` and the unknown names.
+    """
+    unknown = [name for name in sequences if name not in LOOKED_FOR]
+    if unknown:
+        raise BidsSequenceError(
+            f"params.yaml is not valid: data.sequences: {', '.join(unknown)} has no BIDS suffix "
+            f"known here; a BIDS dataset can hold only {', '.join(LOOKED_FOR)} "
+            f"({', '.join(LOOKED_FOR.values())})")
 
 
 def is_bids(data_root: Path) -> bool:
@@ -73,33 +107,36 @@ def open_layout(data_root: Path):
                                f"pybids cannot read: {error}") from None
 
 
-def read_participants(data_root: Path, label_column: str = LABEL_COLUMN
+def read_participants(data_root: Path, scheme: LabelScheme = STUDY
                       ) -> dict[str, str | Exclusion]:
     """Each subject label's class, or why it has none, from ``participants.tsv``.
 
     Raises:
         LabelsFileError: the table lacks ``participant_id`` or the label column.
     """
-    columns = (ID_COLUMN, label_column)
+    columns = (ID_COLUMN, scheme.column)
     rows = [dataclasses.replace(row, patient_id=row.patient_id.removeprefix(SUBJECT_PREFIX),
                                 raw_label="" if row.raw_label.lower() == NOT_AVAILABLE
                                 else row.raw_label)
-            for row in read_label_rows(data_root / PARTICIPANTS, columns)]
-    return resolve_labels(rows, PARTICIPANTS, columns)
+            for row in read_label_rows(data_root / PARTICIPANTS, columns, scheme.classes)]
+    return resolve_labels(rows, PARTICIPANTS, columns, scheme.classes)
 
 
 def iter_bids_cohort(data_root: Path, seg_label: int | None = None, session: str | None = None,
-                     label_column: str = LABEL_COLUMN) -> Iterator[PatientEntry]:
+                     scheme: LabelScheme = STUDY, sequences: tuple[str, ...] = SEQUENCES
+                     ) -> Iterator[PatientEntry]:
     """Yields every subject of the dataset, loading one subject's images at a time.
 
     Subjects are those of ``participants.tsv``, of pybids' index and every ``sub-*`` folder
     (an empty one too).
 
     Raises:
+        BidsSequenceError: a chosen sequence is none of the four known.
         LabelsFileError: ``participants.tsv`` is unusable as a whole.
         BidsDatasetError: pybids cannot read the dataset.
     """
-    labels = read_participants(data_root, label_column)
+    check_sequences(sequences)
+    labels = read_participants(data_root, scheme)
     layout = open_layout(data_root)
     folders = {path.name.removeprefix(SUBJECT_PREFIX)
                for path in data_root.glob(f"{SUBJECT_PREFIX}*") if path.is_dir()}
@@ -108,7 +145,8 @@ def iter_bids_cohort(data_root: Path, seg_label: int | None = None, session: str
         entry = labels.get(patient_id)
         infiltration = entry if isinstance(entry, str) else None
         try:
-            patient = load_subject(layout, data_root, patient_id, entry, seg_label, session)
+            patient = load_subject(layout, data_root, patient_id, entry, seg_label, session,
+                                   sequences)
         except Exclusion as exclusion:
             yield PatientEntry(patient_id, infiltration, exclusion=exclusion)
         else:
@@ -116,15 +154,18 @@ def iter_bids_cohort(data_root: Path, seg_label: int | None = None, session: str
 
 
 def load_subject(layout, data_root: Path, patient_id: str, label: str | Exclusion | None,
-                 seg_label: int | None, session: str | None = None) -> LoadedPatient:
+                 seg_label: int | None, session: str | None = None,
+                 sequences: tuple[str, ...] = SEQUENCES) -> LoadedPatient:
     """Finds, loads and checks one subject's files.
 
     Raises:
         Exclusion: the first problem found, label problems first.
     """
     folder = _subject_folder(data_root, patient_id, label)
-    files, label_map = find_subject_files(layout, data_root, folder, patient_id, session)
-    return load_files(patient_id, label, files, seg_label if label_map else None)
+    files, label_map = find_subject_files(layout, data_root, folder, patient_id, session,
+                                          sequences)
+    return load_files(patient_id, label, files, seg_label if label_map else None,
+                      sequences=sequences)
 
 
 def _subject_folder(data_root: Path, patient_id: str, label: str | Exclusion | None) -> Path:
@@ -147,8 +188,10 @@ def _subject_folder(data_root: Path, patient_id: str, label: str | Exclusion | N
 
 
 def find_subject_files(layout, data_root: Path, folder: Path, patient_id: str,
-                       session: str | None) -> tuple[dict[str, Path], bool]:
-    """Maps each sequence and ``seg`` to its file; says whether ``seg`` is a ``dseg`` map.
+                       session: str | None, sequences: tuple[str, ...] = SEQUENCES
+                       ) -> tuple[dict[str, Path], bool]:
+    """Maps each chosen sequence and ``seg`` to its file; says whether ``seg`` is a ``dseg``
+    map. Files of sequences not chosen are ignored.
 
     Raises:
         Exclusion: files missing, several candidates for one, or a link leaving ``data_root``.
@@ -161,11 +204,13 @@ def find_subject_files(layout, data_root: Path, folder: Path, patient_id: str,
     masks, label_map = _brainstem_candidates(layout, patient_id, session)
     if masks:
         found["seg"] = masks
-    missing = [name for name in ALL_FILES if name not in found]
+    wanted = files_of(sequences)
+    missing = [name for name in wanted if name not in found]
     if missing:
-        raise _missing(missing, layout, data_root, folder, patient_id, session, bool(found))
+        raise _missing(missing, layout, data_root, folder, patient_id, session,
+                       any(name in found for name in wanted), len(wanted))
     files = {}
-    for name in ALL_FILES:
+    for name in wanted:
         paths = sorted(_path(layout, data_root, file) for file in found[name])
         if len(paths) > 1:
             listed = ", ".join(str(path.relative_to(data_root)) for path in paths)
@@ -207,9 +252,9 @@ def _brainstem_candidates(layout, patient_id: str, session: str | None) -> tuple
 
 
 def _missing(missing: list[str], layout, data_root: Path, folder: Path, patient_id: str,
-             session: str | None, any_found: bool) -> Exclusion:
+             session: str | None, any_found: bool, wanted: int) -> Exclusion:
     """``missing:<seq>,...`` naming what was looked for, and the files pybids did not take."""
-    code = "missing:all" if len(missing) == len(ALL_FILES) else f"missing:{','.join(missing)}"
+    code = "missing:all" if len(missing) == wanted else f"missing:{','.join(missing)}"
     where = f" (session {session})" if session else ""
     indexed = {Path(path) for path in layout.get(subject=patient_id, return_type="file")}
     others = sorted(str(path.relative_to(folder)) for path in folder.rglob("*")
@@ -227,10 +272,17 @@ def _missing(missing: list[str], layout, data_root: Path, folder: Path, patient_
     return Exclusion(code, detail)
 
 
-def reference_files(data_root: Path) -> Iterator[Path]:
-    """Every subject's candidate ``t1`` files (``T1w`` without ``ce-``) inside ``data_root``."""
+def reference_files(data_root: Path, sequences: tuple[str, ...] = SEQUENCES) -> Iterator[Path]:
+    """Every subject's candidate reference files (the first chosen sequence's: ``T1w``
+    without ``ce-`` for ``t1``) inside ``data_root``.
+
+    Raises:
+        BidsSequenceError: a chosen sequence is none of the four known.
+    """
+    check_sequences(sequences)
+    grid = reference(sequences)
     layout = open_layout(data_root)
-    for file in layout.get(datatype="anat", suffix="T1w", extension=NIFTI, scope="raw"):
+    for file in layout.get(datatype="anat", extension=NIFTI, scope="raw"):
         path = _path(layout, data_root, file)
-        if sequence_of(file.entities) == "t1" and is_inside(path, data_root):
+        if sequence_of(file.entities) == grid and is_inside(path, data_root):
             yield path

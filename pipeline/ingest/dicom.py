@@ -18,7 +18,7 @@ from pipeline.ingest.dicom_convert import convert
 from pipeline.ingest.dicom_match import PARAMS_KEY, compile_patterns, match_series
 from pipeline.ingest.dicom_series import DicomSeries, scan_folder
 from pipeline.ingest.exclusion import Exclusion
-from pipeline.ingest.naming import check_link
+from pipeline.ingest.naming import SEQUENCES, check_link
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,8 @@ class DicomOptions:
     cache: Path
 
 
-def add_series(folder: Path, found: dict[str, list[Path]], options: DicomOptions
-               ) -> tuple[dict[str, list], list[str]]:
+def add_series(folder: Path, found: dict[str, list[Path]], options: DicomOptions,
+               sequences: tuple[str, ...] = SEQUENCES) -> tuple[dict[str, list], list[str]]:
     """``found`` (each name's NIfTI files) with the folder's matching DICOM series added, and
     what else the folder holds, for a "missing" message.
 
@@ -41,7 +41,7 @@ def add_series(folder: Path, found: dict[str, list[Path]], options: DicomOptions
     """
     nifti = {path for paths in found.values() for path in paths}
     scan = scan_folder(folder, skip=nifti)
-    matched, unmatched = match_series(scan.series, compile_patterns(options.patterns))
+    matched, unmatched = match_series(scan.series, compile_patterns(options.patterns, sequences))
     _refuse_broken(scan.broken, matched)
     candidates = {name: [*found.get(name, []), *matched.get(name, [])]
                   for name in {*found, *matched}}

@@ -4,7 +4,9 @@ The patterns are params' ``data.dicom.series``: one Python regular expression pe
 sequence, searched anywhere in the description and without regard to case, as vendors
 spell the same protocol in many ways (``AX T1 MPRAGE POST GD``, ``t1_mprage_tra_CE``,
 ``AX T1 BRAVO +C``). The patterns must be exclusive: a series that matches two of them
-excludes the patient rather than be given to one silently.
+excludes the patient rather than be given to one silently. Only the chosen sequences'
+patterns are used (params' ``data.sequences``): a pattern for another one is unused, and a
+chosen sequence without a pattern is never read from DICOM.
 
 ``python -m pipeline.ingest.dicom_match FOLDER`` lists the series under a folder, their
 descriptions and the sequence each one matches with the patterns of ``params.yaml``.
@@ -23,13 +25,15 @@ from pipeline.ingest.naming import SEQUENCES
 PARAMS_KEY = "data.dicom.series"
 
 
-def compile_patterns(patterns: dict[str, str]) -> dict[str, re.Pattern]:
-    """Each sequence's pattern, compiled case-insensitive.
+def compile_patterns(patterns: dict[str, str], sequences: tuple[str, ...] = SEQUENCES
+                     ) -> dict[str, re.Pattern]:
+    """Each chosen sequence's pattern (those that have one), compiled case-insensitive.
 
     Raises:
         re.error: a pattern is not a regular expression (params validation names its key).
     """
-    return {name: re.compile(patterns[name], re.IGNORECASE) for name in SEQUENCES}
+    return {name: re.compile(patterns[name], re.IGNORECASE) for name in sequences
+            if name in patterns}
 
 
 def sequences_of(description: str, patterns: dict[str, re.Pattern]) -> list[str]:
@@ -58,9 +62,10 @@ def match_series(series: list[DicomSeries], patterns: dict[str, re.Pattern]
     return matched, unmatched
 
 
-def describe_folder(folder: Path, patterns: dict[str, str]) -> list[str]:
+def describe_folder(folder: Path, patterns: dict[str, str],
+                    sequences: tuple[str, ...] = SEQUENCES) -> list[str]:
     """One line per series under ``folder``: where, how many files, description, sequence."""
-    compiled = compile_patterns(patterns)
+    compiled = compile_patterns(patterns, sequences)
     scan = scan_folder(folder)
     lines = []
     for item in scan.series:
@@ -84,7 +89,9 @@ def main(argv: list[str] | None = None) -> None:
                                      description=main.__doc__)
     parser.add_argument("folder", type=Path, help="a patient folder, or any folder of DICOM files")
     args = parser.parse_args(argv)
-    print("\n".join(describe_folder(args.folder, load_params()["data"]["dicom"]["series"])))
+    data = load_params()["data"]
+    print("\n".join(describe_folder(args.folder, data["dicom"]["series"],
+                                    tuple(data["sequences"]))))
 
 
 if __name__ == "__main__":

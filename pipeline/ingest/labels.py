@@ -1,8 +1,11 @@
 """Parses a labels table into one label per patient, or a reason why a patient has none.
 
-The table is ``labels.csv`` (columns ``patient_id, infiltration``) for the folder layout,
+The table is ``labels.csv`` (columns ``patient_id`` and the label column, ``infiltration``
+unless params' ``data.label_column`` names another) for the folder layout,
 ``participants.tsv`` (``participant_id``, same label column) for a BIDS dataset: both are
-read by the same lenient rules, and their problems have the same reason codes.
+read by the same lenient rules, and their problems have the same reason codes. The
+values a label may take are a :class:`LabelScheme`'s ``classes`` (the study's three unless
+``data.classes`` names others).
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.config.settings import STUDY, LabelScheme
 from pipeline.ingest.exclusion import Exclusion
 
-CLASSES = ("none", "microscopic", "extensive")
-REQUIRED_COLUMNS = ("patient_id", "infiltration")  # labels.csv's id and label columns
+CLASSES = STUDY.classes  # the study's: none, microscopic, extensive
+LABEL_COLUMN = STUDY.column  # the study's: infiltration
+REQUIRED_COLUMNS = ("patient_id", LABEL_COLUMN)  # labels.csv's id and (default) label columns
 # Spreadsheets export with the locale's separator: a comma, or a semicolon / tab in much of Europe.
 DELIMITERS = (",", ";", "\t")
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
@@ -43,15 +48,17 @@ def is_safe_id(patient_id: str) -> bool:
     return bool(SAFE_ID.fullmatch(patient_id)) and ".." not in patient_id
 
 
-def normalise_label(raw: str) -> str | None:
-    """The class name for ``raw`` (case and surrounding blanks ignored), or None if unknown."""
+def normalise_label(raw: str, classes: tuple[str, ...] = CLASSES) -> str | None:
+    """The class of ``classes`` that ``raw`` names, as ``classes`` spells it (case and
+    surrounding blanks ignored), or None if unknown."""
     value = raw.strip().lower()
-    return value if value in CLASSES else None
+    return next((name for name in classes if name.lower() == value), None)
 
 
-def read_label_rows(path: str | Path, columns: tuple[str, str] = REQUIRED_COLUMNS
-                    ) -> list[LabelRow]:
-    """Every non-blank row of the table at ``path``; ``columns`` names its id and label columns.
+def read_label_rows(path: str | Path, columns: tuple[str, str] = REQUIRED_COLUMNS,
+                    classes: tuple[str, ...] = CLASSES) -> list[LabelRow]:
+    """Every non-blank row of the table at ``path``; ``columns`` names its id and label
+    columns, ``classes`` the values a label may take.
 
     Tolerates a BOM, UTF-16 or Windows-1252 text, CRLF line endings, blank lines, extra
     columns, header names in any case and a ``;`` or tab separator.
@@ -61,7 +68,7 @@ def read_label_rows(path: str | Path, columns: tuple[str, str] = REQUIRED_COLUMN
     """
     text = _decode(Path(path).read_bytes())
     reader, header = _open_table(text, path, columns)
-    id_col, label_col = (header.index(name) for name in columns)
+    id_col, label_col = (header.index(name.lower()) for name in columns)
     rows = []
     try:
         for values in reader:
@@ -69,7 +76,7 @@ def read_label_rows(path: str | Path, columns: tuple[str, str] = REQUIRED_COLUMN
                 continue
             padded = values + [""] * (len(header) - len(values))
             raw = padded[label_col]
-            rows.append(LabelRow(padded[id_col].strip(), normalise_label(raw), reader.line_num,
+            rows.append(LabelRow(padded[id_col].strip(), normalise_label(raw, classes), reader.line_num,
                                  raw.strip()))
     except csv.Error as error:
         raise LabelsFileError(f"{path}, line {reader.line_num}: {error}") from None
@@ -95,7 +102,7 @@ def _open_table(text: str, path: str | Path, columns: tuple[str, str]
             header = [name.strip().lower() for name in next(reader, [])]
         except csv.Error as error:
             raise LabelsFileError(f"{path}, line 1: {error}") from None
-        if set(columns) <= set(header):
+        if {name.lower() for name in columns} <= set(header):
             return reader, header
     first_line = text.splitlines()[0] if text.strip() else "nothing (the file is empty)"
     raise LabelsFileError(f"{path}: the header must name the columns {columns[0]} and "
@@ -103,20 +110,32 @@ def _open_table(text: str, path: str | Path, columns: tuple[str, str]
 
 
 def resolve_labels(rows: list[LabelRow], source: str = "labels.csv",
-                   columns: tuple[str, str] = REQUIRED_COLUMNS) -> dict[str, str | Exclusion]:
+                   columns: tuple[str, str] = REQUIRED_COLUMNS,
+                   classes: tuple[str, ...] = CLASSES) -> dict[str, str | Exclusion]:
     """One entry per id: its class, or the :class:`Exclusion` explaining why it has none.
 
-    ``source`` (the table's file name) and ``columns`` are only for the messages.
+    ``source`` (the table's file name), ``columns`` and ``classes`` are only for the messages.
     """
     by_id: dict[str, list[LabelRow]] = {}
     for row in rows:
         by_id.setdefault(row.patient_id, []).append(row)
-    return {patient_id: _resolve_one(patient_id, group, source, columns)
+    return {patient_id: _resolve_one(patient_id, group, source, columns, classes)
             for patient_id, group in by_id.items()}
 
 
+def read_labels(path: str | Path, scheme: LabelScheme = STUDY) -> dict[str, str | Exclusion]:
+    """``labels.csv`` at ``path`` read and resolved by ``scheme``.
+
+    Raises:
+        LabelsFileError: no id or label column, or malformed CSV.
+    """
+    columns = ("patient_id", scheme.column)
+    return resolve_labels(read_label_rows(path, columns, scheme.classes), Path(path).name,
+                          columns, scheme.classes)
+
+
 def _resolve_one(patient_id: str, group: list[LabelRow], source: str,
-                 columns: tuple[str, str]) -> str | Exclusion:
+                 columns: tuple[str, str], classes: tuple[str, ...]) -> str | Exclusion:
     lines = ", ".join(str(row.line) for row in group)
     id_column, label_column = columns
     if not patient_id:
@@ -135,7 +154,7 @@ def _resolve_one(patient_id: str, group: list[LabelRow], source: str,
             return Exclusion("label:missing", f"empty {label_column} for {patient_id} on "
                              f"{source} line {row.line}")
         return Exclusion("label:unknown", f"{row.raw_label!r} for {patient_id} on {source} line "
-                         f"{row.line} is not one of {', '.join(CLASSES)}")
+                         f"{row.line} is not one of {', '.join(classes)}")
     return row.infiltration
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline.ingest.exclusion import Exclusion
 from pipeline.ingest.header import check_rectangular
-from pipeline.ingest.naming import REFERENCE, SEQUENCES
+from pipeline.ingest.naming import SEQUENCES, reference
 from pipeline.ingest.validation import (
     Volume,
     brainstem_mask,
@@ -47,8 +47,10 @@ class PatientEntry:
 
 
 def load_files(patient_id: str, label: str, files: dict[str, Path],
-               seg_label: int | None, shown: dict[str, Path] | None = None) -> LoadedPatient:
-    """Loads and checks a patient's four sequences and ``seg`` (``files`` maps each to its path).
+               seg_label: int | None, shown: dict[str, Path] | None = None,
+               sequences: tuple[str, ...] = SEQUENCES) -> LoadedPatient:
+    """Loads and checks a patient's chosen ``sequences`` and ``seg`` (``files`` maps each to
+    its path); ``images`` keeps the order of ``sequences``.
 
     ``shown`` names, for files made from the patient's data (DICOM series converted to
     NIfTI), what the reasons and the loaded patient's ``files`` call them instead.
@@ -57,13 +59,15 @@ def load_files(patient_id: str, label: str, files: dict[str, Path],
         Exclusion: the first problem found.
     """
     shown = shown or {}
-    images = {name: load_volume(files[name], name, shown.get(name)) for name in SEQUENCES}
-    check_rectangular(images[REFERENCE].affine, images[REFERENCE].source, REFERENCE)
+    images = {name: load_volume(files[name], name, shown.get(name)) for name in sequences}
+    grid = reference(sequences)
+    check_rectangular(images[grid].affine, images[grid].source, grid)
     for name, volume in images.items():
         check_image(volume, name)
     mask = brainstem_mask(load_volume(files["seg"], "seg"), seg_label)
     _check_coverage(mask, images)
-    return LoadedPatient(patient_id, label, images, mask, {**files, **shown})
+    kept = {name: files[name] for name in (*sequences, "seg")}
+    return LoadedPatient(patient_id, label, images, mask, {**kept, **shown})
 
 
 def _check_coverage(mask: Volume, images: dict[str, Volume]) -> None:

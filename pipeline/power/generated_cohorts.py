@@ -3,6 +3,11 @@
 The positive and negative controls and every cell of the power grid are cohorts of the
 built-in generator (``pipeline.synth``) with a chosen planted effect, size and seed,
 preprocessed exactly as a user's cohort is by the ``prepare`` stage.
+
+The generator writes the study's four sequences and labels (``infiltration``, positive
+``extensive``): the cohorts keep those labels whatever ``data.label_column`` says, and
+their channels are the chosen sequences when ``data.sequences`` is a subset of the four
+(:func:`power_settings`), else the four.
 """
 
 from __future__ import annotations
@@ -18,12 +23,24 @@ from pipeline import formats
 from pipeline.config.settings import PreprocessSettings
 from pipeline.preprocessing.cohort import prepare_cohort
 from pipeline.synth import Composition, write_cohort
+from pipeline.synth.contrasts import SEQUENCES as GENERATED_SEQUENCES
 
 # The study's class balance: 15 extensive, 7 microscopic, 2 none in 24.
 _POSITIVE_SHARE, _NONE_SHARE = 15 / 24, 2 / 24
 DONE_FILE = "cohort.json"
 # The packages that write and read a generated cohort (its key hashes their source).
 COHORT_CODE = ("synth", "ingest", "preprocessing")
+
+
+def power_settings(settings: PreprocessSettings) -> tuple[PreprocessSettings, str | None]:
+    """The preprocessing of the generated cohorts: the chosen sequences if the generator
+    writes them all, else its four; with a note saying so in the second case."""
+    if set(settings.sequences) <= set(GENERATED_SEQUENCES):
+        return settings, None
+    others = [name for name in settings.sequences if name not in GENERATED_SEQUENCES]
+    note = (f"power study: the generated cohorts have no {', '.join(others)} (data.sequences); "
+            f"they use the generator's {', '.join(GENERATED_SEQUENCES)}")
+    return dataclasses.replace(settings, sequences=GENERATED_SEQUENCES), note
 
 
 def composition(patients: int) -> Composition:

@@ -15,12 +15,11 @@ import torchio as tio
 
 from pipeline.config.settings import PreprocessSettings
 from pipeline.formats import PreprocessedPatient
-from pipeline.ingest.naming import SEQUENCES
 from pipeline.ingest.patient import LoadedPatient
 
 
 def to_subject(patient: LoadedPatient) -> tio.Subject:
-    """A TorchIO subject holding the four sequences and the brainstem mask."""
+    """A TorchIO subject holding the patient's sequences and the brainstem mask."""
     images = {name: tio.ScalarImage(tensor=torch.from_numpy(volume.data[None]),
                                     affine=volume.affine)
               for name, volume in patient.images.items()}
@@ -31,13 +30,13 @@ def to_subject(patient: LoadedPatient) -> tio.Subject:
 
 def common_grid_transform(settings: PreprocessSettings) -> tio.Compose:
     """Reorient, resample onto the reference grid, rescale intensities."""
-    others = [name for name in (*SEQUENCES, "seg") if name != settings.reference]
+    others = [name for name in (*settings.sequences, "seg") if name != settings.reference]
     return tio.Compose([
         tio.ToCanonical(),
         tio.Resample(settings.spacing_mm, antialias=True, include=[settings.reference]),
         tio.Resample(settings.reference, include=others),
         tio.RescaleIntensity(out_min_max=(0, 1), percentiles=tuple(settings.percentiles),
-                             include=list(SEQUENCES)),
+                             include=list(settings.sequences)),
     ])
 
 
@@ -47,8 +46,9 @@ def crop_transform(settings: PreprocessSettings) -> tio.CropOrPad:
     return tio.CropOrPad((size, size, size), padding_mode=0, mask_name="seg")
 
 
-def _stack(subject: tio.Subject) -> torch.Tensor:
-    return torch.cat([subject[name].data.float() for name in SEQUENCES])
+def _stack(subject: tio.Subject, sequences: tuple[str, ...]) -> torch.Tensor:
+    """The image channels, one per chosen sequence, in the chosen order."""
+    return torch.cat([subject[name].data.float() for name in sequences])
 
 
 def preprocess(patient: LoadedPatient, settings: PreprocessSettings
@@ -62,13 +62,13 @@ def preprocess(patient: LoadedPatient, settings: PreprocessSettings
     cropped = crop_transform(settings)(full)
     result = PreprocessedPatient(
         patient_id=patient.patient_id,
-        image=_stack(cropped),
+        image=_stack(cropped, settings.sequences),
         mask=cropped["seg"].data[0].to(torch.uint8),
         affine=np.asarray(cropped["seg"].affine),
-        full_image=_stack(full),
+        full_image=_stack(full, settings.sequences),
         full_mask=full["seg"].data[0].to(torch.uint8),
         full_affine=np.asarray(full["seg"].affine),
-        sequences=list(SEQUENCES),
+        sequences=list(settings.sequences),
     )
     return result, [repr(transform) for transform in cropped.history]
 

@@ -14,15 +14,22 @@ from pipeline import formats
 from pipeline.config.settings import PreprocessSettings
 from pipeline.ingest.dicom import DicomOptions
 from pipeline.ingest.exclusion import Exclusion
+from pipeline.ingest.labels import STUDY, LabelScheme
 from pipeline.ingest.layouts import iter_patients
 from pipeline.ingest.patient import PatientEntry
 from pipeline.preprocessing.chain import brainstem_kept, preprocess
 
 
-def manifest_row(entry: PatientEntry, positive_class: str) -> dict:
-    """The manifest row of one patient (target empty when excluded or read without labels)."""
+def manifest_row(entry: PatientEntry, positive_class: str | tuple[str, ...]) -> dict:
+    """The manifest row of one patient (target empty when excluded or read without labels).
+
+    ``positive_class``: one class or several, the positive group; the other classes are
+    the negative one. The ``infiltration`` column holds the label column's value, whatever
+    that column is called (docs/contract.md).
+    """
+    positives = (positive_class,) if isinstance(positive_class, str) else tuple(positive_class)
     included = entry.exclusion is None
-    target = (int(entry.infiltration == positive_class)
+    target = (int(entry.infiltration in positives)
               if included and entry.infiltration is not None else None)
     return {"patient_id": entry.patient_id, "infiltration": entry.infiltration or "",
             "target": target, "included": included,
@@ -48,17 +55,21 @@ def prepare_patient(entry: PatientEntry, output_dir: Path, settings: PreprocessS
 
 
 def prepare_cohort(data_root: Path, output_dir: Path, settings: PreprocessSettings,
-                   positive_class: str, seg_label: int | None = None,
+                   positive_class: str | tuple[str, ...], seg_label: int | None = None,
                    bids_session: str | None = None, dicom: DicomOptions | None = None,
-                   labelled: bool = True) -> tuple[list[dict], dict]:
+                   labelled: bool = True, scheme: LabelScheme = STUDY
+                   ) -> tuple[list[dict], dict]:
     """Validates and preprocesses every patient, in whichever input layout ``data_root`` is
     (DICOM series read only with ``dicom``); returns manifest rows and what was applied.
+    The sequences read are ``settings.sequences``; ``scheme`` says which column holds the
+    label and its classes.
 
     ``labelled`` False reads the cohort without its labels (scoring new patients): every
     patient is a patient, unlabelled, whatever a labels table says.
     """
     rows, applied = [], {}
-    for entry in iter_patients(data_root, seg_label, bids_session, dicom, labelled):
+    for entry in iter_patients(data_root, seg_label, bids_session, dicom, labelled,
+                               settings.sequences, scheme):
         if entry.patient is not None:
             record = prepare_patient(entry, output_dir, settings)
             if record is not None:

@@ -34,8 +34,14 @@ def cohort_sites(labels_path: Path) -> dict[str, str]:
     return read_extra_column(labels_path, SITE_COLUMN)
 
 
+def _listed(positive_class: str | list[str]) -> str:
+    """``"`extensive`"``, ``"`III` or `IV`"``."""
+    classes = [positive_class] if isinstance(positive_class, str) else positive_class
+    return " or ".join(f"`{name}`" for name in classes)
+
+
 def case_mix(manifests: dict[str, pd.DataFrame], sites: dict[str, dict[str, str]],
-             positive_class: str) -> pd.DataFrame:
+             positive_class: str | list[str]) -> pd.DataFrame:
     """One column per cohort: patients listed, excluded (by reason code), included, class
     balance and, where a labels file has a ``site`` column, included patients per site."""
     codes = sorted({code for manifest in manifests.values()
@@ -48,7 +54,7 @@ def case_mix(manifests: dict[str, pd.DataFrame], sites: dict[str, dict[str, str]
         column = {"patients listed": len(manifest), "excluded": len(manifest) - len(included)}
         column.update({f"excluded for {code}": int(_codes(manifest).get(code, 0)) for code in codes})
         share = format_value(positives / len(included)) if len(included) else "n/a"
-        column.update({"included": len(included), f"positive (`{positive_class}`)": positives,
+        column.update({"included": len(included), f"positive ({_listed(positive_class)})": positives,
                        "negative": len(included) - positives, "positive share": share})
         by_id = sites.get(name, {})
         for site in site_names:

@@ -52,3 +52,11 @@ def report_line(name: str, metrics: dict) -> str:
     parts = [f"{key} {format_interval(metrics[key], metrics['ci95'][key])}"
              for key in ("accuracy", "sensitivity", "specificity")]
     return f"{name} (n={metrics['n']}): " + ", ".join(parts)
+
+
+def describe_positive(positive_class: str | list[str] | tuple[str, ...],
+                      column: str = "infiltration") -> str:
+    """``"`extensive` infiltration"``, ``"`III` or `IV` grade"``: the positive group in words
+    (params' ``data.positive_class``, one class or several, of ``data.label_column``)."""
+    classes = [positive_class] if isinstance(positive_class, str) else list(positive_class)
+    return f"{' or '.join(f'`{name}`' for name in classes)} {column}"

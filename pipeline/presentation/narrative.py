@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.presentation.formatting import (
+    describe_positive,
     format_interval,
     format_p_value,
     format_value,
@@ -32,14 +33,17 @@ def _p_value_text(p_value: float | None) -> str:
 # --- cohort ---------------------------------------------------------------------------
 
 
-def cohort_summary(manifest: pd.DataFrame, positive_class: str) -> str:
-    """How many patients were listed, included (by class) and excluded."""
+def cohort_summary(manifest: pd.DataFrame, positive_class: str | list[str],
+                   label_column: str = "infiltration") -> str:
+    """How many patients were listed, included (by class) and excluded; ``positive_class``
+    one class or several, of ``label_column``."""
     included = manifest[manifest["included"]]
     positives = int((included["target"] == 1).sum())
     excluded = len(manifest) - len(included)
     return (f"{len(manifest)} patients were listed; {excluded} were excluded for missing or "
             f"unusable data, leaving {len(included)}: {positives} positive "
-            f"(`{positive_class}` infiltration) and {len(included) - positives} negative.")
+            f"({describe_positive(positive_class, label_column)}) and "
+            f"{len(included) - positives} negative.")
 
 
 def inclusion_table(manifest: pd.DataFrame) -> pd.DataFrame:

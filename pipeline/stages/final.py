@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pipeline import formats
 from pipeline.config.params import load_params
-from pipeline.config.settings import input_settings, train_settings
+from pipeline.config.settings import input_settings, label_scheme, train_settings
 from pipeline.final.recipe import final_settings
 from pipeline.final.record import data_digest, model_record
 from pipeline.formats import paths
@@ -34,7 +34,8 @@ def main() -> None:
                           params["evaluate"]["threshold"], params["recipe"],
                           data_digest(paths.MANIFEST, paths.PREPROCESSED, patient_ids, targets),
                           {"dicom_series": dict(params["data"]["dicom"]["series"]),
-                           "bids_session": params["data"]["bids"]["session"]})
+                           "bids_session": params["data"]["bids"]["session"]},
+                          label_scheme(params))
     save_network(paths.FINAL_MODEL, result.network, examples[0].image.shape[0], record,
                  settings.network)
     print(f"final model: trained in {result.seconds:.0f} s, saved to {paths.FINAL_MODEL}")

@@ -30,7 +30,11 @@ from pipeline.evaluation.reference_models import cross_validated_probabilities
 from pipeline.formats import paths
 from pipeline.power.analysis import control_verdict, power_metrics
 from pipeline.power.arms import BLIND_ARMS, REFERENCE_ARMS, detection
-from pipeline.power.generated_cohorts import generated_cohort, preprocessed_dir
+from pipeline.power.generated_cohorts import (
+    generated_cohort,
+    power_settings,
+    preprocessed_dir,
+)
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,9 @@ def progress_line(index: int, total: int, arm: str, cell: Cell, found: dict, not
 def make_cohorts(cells: list[Cell], params: dict) -> tuple[dict, dict]:
     """Every cell's generated cohort (cached) and its folds: ``{cell: targets}``, ``{cell: folds}``."""
     power = params["power"]
-    settings = preprocess_settings(params)
+    settings, note = power_settings(preprocess_settings(params))
+    if note:
+        print(note, flush=True)
     targets, folds = {}, {}
     for index, cell in enumerate(cells, start=1):
         started = time.perf_counter()

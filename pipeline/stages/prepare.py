@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline import formats
 from pipeline.config.params import load_params
-from pipeline.config.settings import preprocess_settings
+from pipeline.config.settings import label_scheme, positive_classes, preprocess_settings
 from pipeline.formats import paths
 from pipeline.ingest.bids import BidsDatasetError
 from pipeline.ingest.dicom import DicomOptions
@@ -34,18 +34,19 @@ def main(argv: list[str] | None = None) -> None:
     dicom = DicomOptions(data["dicom"]["series"], paths.DICOM_CACHE)
     remove_leftovers(paths.DICOM_CACHE)
     try:
-        check_crop_fits(args.data, params["prepare"]["crop_mm"], dicom)
+        check_crop_fits(args.data, params["prepare"]["crop_mm"], dicom, settings.sequences)
         rows, applied = prepare_cohort(args.data, paths.PREPROCESSED, settings,
-                                       data["positive_class"], data["seg_label"],
-                                       data["bids"]["session"], dicom)
+                                       positive_classes(params), data["seg_label"],
+                                       data["bids"]["session"], dicom,
+                                       scheme=label_scheme(params))
     except CropTooLarge as error:
         raise SystemExit(f"params.yaml is not valid: prepare.crop_mm: {error}") from None
-    except (LabelsFileError, BidsDatasetError) as error:
+    except (LabelsFileError, BidsDatasetError) as error:  # BidsSequenceError names data.sequences
         raise SystemExit(str(error)) from None
     formats.write_applied(paths.APPLIED, {
         "params": {key: params["prepare"][key] for key in ("crop_mm", "crop_voxels", "percentiles")},
         "spacing_mm": settings.spacing_mm,
-        "reference": settings.reference, "sequences": ["t1", "t1c", "t2", "flair"],
+        "reference": settings.reference, "sequences": list(settings.sequences),
         "transforms": next(iter(applied.values()))["transforms"] if applied else [],
         "patients": applied})
     formats.write_manifest(paths.MANIFEST, rows)

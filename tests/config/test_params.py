@@ -53,6 +53,19 @@ def test_the_repository_params_are_valid(params):
     ("data.bids.session", 1, "data.bids.session: expected a string, got 1"),
     ("data.bids.session", "", "data.bids.session: expected a non-empty string"),
     ("data.positive_class", "Extensive", "data.positive_class: must be one of"),
+    ("data.positive_class", ["extensive", "high"], ("data.positive_class: must be one of none, "
+                                                    "microscopic, extensive (data.classes), got 'high'")),
+    ("data.positive_class", ["none", "microscopic", "extensive"],
+     "data.positive_class: names every class"),
+    ("data.sequences", [], "data.sequences: expected a list of at least 1"),
+    ("data.sequences", ["t1c", "flair", "t1c"], "data.sequences: lists t1c twice"),
+    ("data.sequences", ["T1c"], "data.sequences: 'T1c' is not a sequence name"),
+    ("data.sequences", ["t1", "t1w"], "data.sequences: 't1w' is a file-name alias of t1"),
+    ("data.sequences", ["t1", "seg"], "data.sequences: 'seg' names the brainstem mask's file"),
+    ("data.classes", ["low", "Low"], "data.classes: lists low twice"),
+    ("data.classes", ["high"], "data.classes: expected a list of at least 2"),
+    ("data.label_column", "patient_id", "data.label_column: 'patient_id' is the id column"),
+    ("data.dicom.series.adc", "ADC", "data.dicom.series.adc: unknown key"),
     ("model.one_hot", True, "model.one_hot: unknown key"),
     ("data.seg_lable", 1, "data.seg_lable: unknown key; did you mean data.seg_label?"),
     ("learning_rate", 1e-3, "learning_rate: unknown key"),
@@ -161,3 +174,24 @@ def test_the_study_recipe_overrides_only_its_own_keys(tmp_path, params):
     raw["recipe"] = "kit"
     path.write_text(yaml.safe_dump(raw))
     assert read_params(path)["augment"]["gamma"] == 0.0
+
+
+def test_a_grade_task_and_a_pattern_for_a_chosen_sequence_are_accepted(params):
+    params = copy.deepcopy(params)
+    data = params["data"]
+    data.update(sequences=["flair", "adc"], label_column="grade", classes=["II", "III", "IV"],
+                positive_class=["III", "IV"])
+    data["dicom"]["series"]["adc"] = "ADC|APPARENT"
+    valid = validate(params).data
+    assert valid.sequences == ["flair", "adc"] and valid.positive_class == ["III", "IV"]
+    assert validate(params).model_dump()["data"]["dicom"]["series"]["adc"] == "ADC|APPARENT"
+
+
+def test_params_without_the_new_data_keys_read_as_the_study(params):
+    params = copy.deepcopy(params)
+    for key in ("sequences", "label_column", "classes"):
+        del params["data"][key]
+    data = validate(params).data
+    assert (data.sequences, data.label_column, data.classes) == (
+        ["t1", "t1c", "t2", "flair"], "infiltration", ["none", "microscopic", "extensive"])
+

@@ -148,7 +148,7 @@ def test_a_new_volume_or_overlay_starts_a_fresh_viewer_and_a_new_view_does_not(i
 
 def test_all_four_sequences_side_by_side(in_outputs):
     app = open_page("views/patients.py")
-    app.button_group(key="sequence").set_value("all four").run()
+    app.button_group(key="sequence").set_value("all").run()
     assert [viewer["filename"] for viewer in _viewers(app)] == [
         "t1.nii.gz", "t1c.nii.gz", "t2.nii.gz", "flair.nii.gz"]
 
