@@ -195,3 +195,12 @@ def test_params_without_the_new_data_keys_read_as_the_study(params):
     assert (data.sequences, data.label_column, data.classes) == (
         ["t1", "t1c", "t2", "flair"], "infiltration", ["none", "microscopic", "extensive"])
 
+
+
+def test_the_params_alias_table_is_the_ingest_s():
+    # params.py keeps its own copy so that reading params never imports the ingest
+    from pipeline.config.params import KNOWN_ALIASES
+    from pipeline.ingest.naming import ALIASES
+
+    assert {name: tuple(aliases) for name, aliases in KNOWN_ALIASES.items()} == {
+        name: tuple(aliases) for name, aliases in ALIASES.items()}
