@@ -16,6 +16,7 @@ from pipeline.formats.atomic import (
                                      write_text,
 )
 from pipeline.formats.tables import (
+                                     COHORT_POWER_COLUMNS,
                                      FOLD_INDEX_COLUMNS,
                                      LEARNING_POINT_COLUMNS,
                                      MANIFEST_COLUMNS,
@@ -26,6 +27,7 @@ from pipeline.formats.tables import (
                                      included_patients,
                                      read_applied,
                                      read_checklist,
+                                     read_cohort_power_table,
                                      read_fold_histories,
                                      read_fold_index,
                                      read_history,
@@ -37,6 +39,7 @@ from pipeline.formats.tables import (
                                      read_predictions,
                                      write_applied,
                                      write_checklist,
+                                     write_cohort_power_table,
                                      write_fold_index,
                                      write_learning_points,
                                      write_manifest,
@@ -57,14 +60,15 @@ from pipeline.formats.volumes import (
                                      write_patient,
 )
 
-__all__ = ["FOLD_INDEX_COLUMNS", "LEARNING_POINT_COLUMNS", "MANIFEST_COLUMNS", "POWER_COLUMNS",
-           "PREDICTION_COLUMNS", "PreprocessedPatient", "ROC_COLUMNS", "atomic_path", "cohort",
-           "file_digest", "full_volume_path", "included_patients", "mask_channel_count",
-           "mask_channels", "patient_path", "read_applied", "read_checklist", "read_fold_histories",
-           "read_fold_index", "read_history", "read_json", "read_learning_points",
-           "read_manifest", "read_metrics", "read_patient", "read_permutations",
-           "read_power_table", "read_predictions", "remove_leftovers", "save_torch",
-           "write_applied", "write_checklist", "write_csv", "write_fold_index", "write_json",
+__all__ = ["COHORT_POWER_COLUMNS", "FOLD_INDEX_COLUMNS", "LEARNING_POINT_COLUMNS",
+           "MANIFEST_COLUMNS", "POWER_COLUMNS", "PREDICTION_COLUMNS", "PreprocessedPatient",
+           "ROC_COLUMNS", "atomic_path", "cohort", "file_digest", "full_volume_path",
+           "included_patients", "mask_channel_count", "mask_channels", "patient_path",
+           "read_applied", "read_checklist", "read_cohort_power_table", "read_fold_histories",
+           "read_fold_index", "read_history", "read_json", "read_learning_points", "read_manifest",
+           "read_metrics", "read_patient", "read_permutations", "read_power_table",
+           "read_predictions", "remove_leftovers", "save_torch", "write_applied", "write_checklist",
+           "write_cohort_power_table", "write_csv", "write_fold_index", "write_json",
            "write_learning_points", "write_manifest", "write_metrics", "write_patient",
            "write_permutations", "write_power_table", "write_predictions", "write_roc_points",
            "write_text"]

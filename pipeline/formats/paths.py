@@ -34,6 +34,10 @@ POWER = OUTPUTS / "power"
 POWER_TABLE = POWER / "power.csv"
 POWER_COHORTS = POWER / "cohorts"
 POWER_FOLDS = POWER / "folds"
+POWER_COHORT_TABLE = POWER / "cohort.csv"  # the spike-in study on the cohort in data/
+SPIKE_IN = POWER / "spikein"
+SPIKE_IN_COHORTS = SPIKE_IN / "cohorts"
+SPIKE_IN_FOLDS = SPIKE_IN / "folds"
 
 LEARNING_CURVE = OUTPUTS / "learning_curve"
 LEARNING_CURVE_POINTS = LEARNING_CURVE / "points.csv"
@@ -45,6 +49,7 @@ RESUBSTITUTION_METRICS = METRICS / "resubstitution.json"
 LOOCV_METRICS = METRICS / "loocv.json"
 BASELINE_METRICS = METRICS / "baselines.json"
 POWER_METRICS = METRICS / "power.json"
+POWER_COHORT_METRICS = METRICS / "power_cohort.json"
 LEARNING_CURVE_METRICS = METRICS / "learning_curve.json"
 HEADLINE_METRICS = METRICS / "headline.json"
 
