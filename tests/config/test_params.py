@@ -71,6 +71,9 @@ def test_the_repository_params_are_valid(params):
     ("train.max_epochs", 8.0, "train.max_epochs: expected an integer, got 8.0"),
     ("power.grids.study.replicates", 0, "power.grids.study.replicates: must be >= 1"),
     ("power.grids.cpu.speed", 1, "power.grids.cpu.speed: unknown key (known here: power.grids.cpu.effects"),
+    ("power.cohort.networks", [], "power.cohort.networks: expected a list of at least 1"),
+    ("power.cohort.largest_effect", 0, "power.cohort.largest_effect: must be > 0"),
+    ("power.cohort.replicates", 0, "power.cohort.replicates: must be >= 1"),
 ])
 def test_a_wrong_value_is_refused_naming_the_key(params, key, value, message):
     with pytest.raises(ParamsError) as caught:
