@@ -28,6 +28,9 @@ from pipeline.power.pseudo_labels import pseudo_labels
 from pipeline.power.spike_in import patient_seed, pattern_strength
 from pipeline.power.spiked_cohorts import PlantedFeatures, cohort_key, spiked_cohort
 
+# Pseudo-label draws averaged for the d of a located threshold (arithmetic only: milliseconds).
+EXPECTED_D_DRAWS = 200
+
 
 @dataclass
 class SpikeIn:
@@ -101,31 +104,32 @@ class NetworkRun:
     folds_root: Path
 
 
-def network_rows(study: SpikeIn, run: NetworkRun, effect: float, numbers: list[int],
+def network_rows(study: SpikeIn, run: NetworkRun, draws: list[tuple[float, int]],
                  report: Callable[[str], None] = print) -> list[dict]:
-    """The network of ``run.settings`` trained through every fold of the replicates ``numbers``
-    at ``effect``, all folds at once (``run.jobs`` in parallel); a line per finished replicate."""
+    """The network of ``run.settings`` trained through every fold of each (effect, replicate)
+    of ``draws``, all folds at once (``run.jobs`` in parallel); a line per finished draw."""
     jobs = {}
-    for number in numbers:
+    for effect, number in draws:
         labels, folds = study.replicate(number)
         folder = spiked_cohort(run.cohorts_root / f"effect{effect:g}-r{number}", study.patients,
                                study.strengths, labels, effect,
                                cohort_key(effect, labels, study.digests, study.seed))
-        jobs[number] = fold_jobs(folds, run.settings, run.inputs, labels, folder, run.folds_root, run.threads)
-    number_of = {job.cache_dir: number for number, replicate_jobs in jobs.items() for job in replicate_jobs}
-    done: dict[int, list[dict]] = {number: [] for number in numbers}
+        jobs[effect, number] = fold_jobs(folds, run.settings, run.inputs, labels, folder, run.folds_root,
+                                         run.threads)
+    draw_of = {job.cache_dir: draw for draw, draw_jobs in jobs.items() for job in draw_jobs}
+    done: dict[tuple, list[dict]] = {draw: [] for draw in jobs}
     rows, started = {}, time.perf_counter()
-    every_job = [job for replicate_jobs in jobs.values() for job in replicate_jobs]
+    every_job = [job for draw_jobs in jobs.values() for job in draw_jobs]
     for result in run_jobs(every_job, run.executor, run.jobs, run.ray_address):
-        number = number_of[result["cache_dir"]]
-        done[number].append(result)
-        if len(done[number]) == len(jobs[number]):
-            labels = study.replicate(number)[0]
-            found = detection(fold_results_frame(done[number], labels), study.alpha)
-            rows[number] = study.row(run.settings.network, effect, number, found)
-            cached = all(result["cached"] for result in done[number])
-            report(progress_line(rows[number], "cached" if cached else f"{time.perf_counter() - started:.0f} s"))
-    return [rows[number] for number in numbers]
+        draw = draw_of[result["cache_dir"]]
+        done[draw].append(result)
+        if len(done[draw]) == len(jobs[draw]):
+            effect, number = draw
+            found = detection(fold_results_frame(done[draw], study.replicate(number)[0]), study.alpha)
+            rows[draw] = study.row(run.settings.network, effect, number, found)
+            cached = all(result["cached"] for result in done[draw])
+            report(progress_line(rows[draw], "cached" if cached else f"{time.perf_counter() - started:.0f} s"))
+    return [rows[draw] for draw in jobs]
 
 
 def progress_line(row: dict, note: str) -> str:
@@ -138,9 +142,12 @@ def progress_line(row: dict, note: str) -> str:
             f"p={p_value} {verdict}, d_flair {d_flair} ({note})")
 
 
-def mean_d(study: SpikeIn, numbers: list[int], effect: float, key: str = "d_flair") -> float | None:
-    """The mean d that ``effect`` makes over the replicates ``numbers`` (their pseudo-labels)."""
-    values = [cohort_d(study.responses, study.replicate(number)[0], effect)[key] for number in numbers]
+def expected_d(study: SpikeIn, effect: float, key: str = "d_flair",
+               draws: int = EXPECTED_D_DRAWS) -> float | None:
+    """The d that ``effect`` makes on this cohort, averaged over ``draws`` pseudo-label draws:
+    the same function of the effect for every arm, whichever replicates it happened to use."""
+    values = [cohort_d(study.responses, pseudo_labels(study.targets, study.seed, number), effect)[key]
+              for number in range(1, draws + 1)]
     values = [value for value in values if value is not None]
     return round(float(np.mean(values)), 4) if values else None
 

@@ -33,6 +33,8 @@ from pipeline.synth.anatomy import draw_infiltration
 from pipeline.synth.contrasts import INFILTRATION_GAIN
 from pipeline.synth.shapes import Ellipsoid
 
+MIN_MASK_VOXELS = 8  # fewer have no shape to fit an ellipsoid to
+
 
 def patient_seed(seed: int, patient_id: str) -> np.random.SeedSequence:
     """The seed of one patient's pattern: the same at every effect and replicate."""
@@ -50,10 +52,10 @@ def mask_frame(mask: np.ndarray, affine: np.ndarray) -> tuple[np.ndarray, np.nda
     world coordinates), radii (mm).
 
     Raises:
-        ValueError: a mask of fewer than 8 voxels has no shape to fit.
+        ValueError: a mask of fewer than :data:`MIN_MASK_VOXELS` voxels.
     """
     points = voxel_points(mask.shape, affine)[mask.astype(bool)]
-    if len(points) < 8:
+    if len(points) < MIN_MASK_VOXELS:
         raise ValueError(f"a brainstem mask of {len(points)} voxels is too small to fit the pattern to")
     centre = points.mean(axis=0)
     variances, vectors = np.linalg.eigh(np.cov(points - centre, rowvar=False))

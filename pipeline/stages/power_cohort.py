@@ -24,8 +24,9 @@ from pipeline.crossval.executors import oversubscription
 from pipeline.formats import paths
 from pipeline.power.analysis import cohort_cells, control_verdict
 from pipeline.power.arms import BLIND_ARMS, REFERENCE_ARMS
-from pipeline.power.cohort_study import NetworkRun, SpikeIn, crop_digests, mean_d, network_rows
+from pipeline.power.cohort_study import NetworkRun, SpikeIn, crop_digests, expected_d, network_rows
 from pipeline.power.effect_sizes import cohort_d
+from pipeline.power.spike_in import MIN_MASK_VOXELS
 from pipeline.power.threshold_search import located_threshold, search
 
 SEARCHED_REFERENCE = "radiomics"  # prior sees no image: it rides along on radiomics' replicates
@@ -36,8 +37,13 @@ def spike_in(params: dict) -> SpikeIn:
     power, spike = params["power"], params["power"]["cohort"]
     ids, targets = formats.cohort(paths.MANIFEST)
     patients = {patient_id: formats.read_patient(paths.PREPROCESSED, patient_id, full=False) for patient_id in ids}
-    return SpikeIn(targets, patients, crop_digests(paths.PREPROCESSED, ids), spike["seed"], power["folds"],
-                   params["loocv"]["inner_val_size"], params["seed"], power["alpha"])
+    for patient_id, patient in list(patients.items()):
+        if int(patient.mask.sum()) < MIN_MASK_VOXELS:
+            print(f"spike-in: {patient_id} left out, its brainstem crop has {int(patient.mask.sum())} voxels "
+                  f"(the pattern needs {MIN_MASK_VOXELS})", flush=True)
+            del patients[patient_id], targets[patient_id]
+    return SpikeIn(targets, patients, crop_digests(paths.PREPROCESSED, list(patients)), spike["seed"],
+                   power["folds"], params["loocv"]["inner_val_size"], params["seed"], power["alpha"])
 
 
 def network_run(params: dict, network: str) -> NetworkRun:
@@ -90,7 +96,8 @@ def network_search(study: SpikeIn, run: NetworkRun, rows: list[dict], spike: dic
 
     def evaluate(effect: float, probe: int) -> list[bool]:
         started = time.perf_counter()
-        new = network_rows(study, run, effect, probe_numbers(spike["control_replicates"], spike["replicates"], probe))
+        numbers = probe_numbers(spike["control_replicates"], spike["replicates"], probe)
+        new = network_rows(study, run, [(effect, number) for number in numbers])
         found.extend(new)
         print(probe_line(network, probe, spike["probes"], effect, new, time.perf_counter() - started), flush=True)
         return [row["detected"] for row in new]
@@ -108,12 +115,11 @@ def probe_line(arm: str, probe: int, probes: int, effect: float, rows: list[dict
 
 def controls(study: SpikeIn, runs: list[NetworkRun], spike: dict) -> list[dict]:
     """Every arm at effect 0 and at the largest effect, on the same replicates."""
-    numbers = list(range(1, spike["control_replicates"] + 1))
-    rows = []
-    for effect in (0.0, float(spike["largest_effect"])):
-        rows += study.reference_rows(effect, numbers)
-        for run in runs:
-            rows += network_rows(study, run, effect, numbers)
+    draws = [(effect, number) for effect in (0.0, float(spike["largest_effect"]))
+             for number in range(1, spike["control_replicates"] + 1)]
+    rows = [row for effect, number in draws for row in study.reference_rows(effect, [number])]
+    for run in runs:  # both controls' folds in one pool: no idle core between them
+        rows += network_rows(study, run, draws)
     return rows
 
 
@@ -121,8 +127,7 @@ def arm_summary(study: SpikeIn, table: pd.DataFrame, arm: str, largest: float) -
     """An arm's cells, located threshold (with the d_flair it means here) and control verdicts."""
     rows = table[table["arm"] == arm].assign(patients=len(study.targets))
     threshold = located_threshold(rows["effect"].tolist(), rows["detected"].tolist(), largest)
-    replicates = sorted(rows["replicate"].unique().tolist())
-    threshold["d_flair"] = None if threshold["effect"] is None else mean_d(study, replicates, threshold["effect"])
+    threshold["d_flair"] = None if threshold["effect"] is None else expected_d(study, threshold["effect"])
     verdicts = {kind: control_verdict(rows, arm, effect, len(study.targets),
                                       expected=effect > 0 and arm not in BLIND_ARMS)
                 for kind, effect in (("positive", largest), ("negative", 0.0))}
