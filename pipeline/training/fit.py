@@ -116,9 +116,9 @@ class EpochLogger(DVCLiveLogger):
     Asked to log without ``sync``, DVCLive's logger decides whether to write by searching
     ``inspect.stack()`` for Lightning's epoch-end functions; that reads the source context
     of every frame, and for a frame without a source file (a ``-m`` or spawned process's
-    entry point) scans every loaded module: 0.1-0.5 s per epoch on a 2-core machine, up to
-    half of a 32^3 epoch in the power study's processes. Here every call comes from an
-    epoch's end anyway (a fold logs once per epoch), so syncing always writes the same files.
+    entry point) scans every loaded module: 10-15% of the power study's network time on a
+    2-core machine. Here every call comes from an epoch's end anyway (a fold logs once per
+    epoch), so syncing always writes the same files.
     """
 
     def log_metrics(self, metrics, step=None, sync=False) -> None:
