@@ -156,11 +156,22 @@ def _formatted_numbers(metrics: dict) -> set[str]:
     return {format_value(value) for value in values} | {format_p_value(metrics.get("p_value"))}
 
 
+def _spike_in_numbers(cohort: dict) -> set[str]:
+    """The spike-in sentence's numbers: the observed d, each threshold, its interval and d."""
+    numbers = {format_value(value) for value in cohort["observed"].values()}
+    for summary in cohort["arms"].values():
+        threshold = summary["threshold"]
+        numbers |= {format_value(threshold["d_flair"]), f"{threshold['effect']:g}" if threshold["effect"] else ""}
+        numbers |= {format_value(bound) for bound in threshold["ci95"] or [] if bound is not None}
+    return numbers
+
+
 def test_every_number_in_the_summary_comes_from_the_metrics_json(report):
     root, _, page = report
     allowed = {f"{narrative.ALPHA:g}"}  # the significance level the verdict names
     for path in (paths.LOOCV_METRICS, paths.HOLDOUT_METRICS, paths.RESUBSTITUTION_METRICS):
         allowed |= _formatted_numbers(_metrics(root, path))
+    allowed |= _spike_in_numbers(_metrics(root, paths.POWER_COHORT_METRICS))
     summary = page.text("Summary")
     shown = re.findall(r"\b\d\.\d{2,3}\b", summary)
     assert shown and set(shown) <= allowed, set(shown) - allowed
