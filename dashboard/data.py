@@ -35,7 +35,7 @@ PRODUCED_BY = {  # output -> the dvc.yaml stage that writes it
     paths.BASELINE_PREDICTIONS: "baselines", paths.BASELINE_PERMUTATIONS: "baselines",
     paths.BASELINE_METRICS: "baselines",
     paths.LEARNING_CURVE_METRICS: "learning_curve", paths.LEARNING_CURVE_POINTS: "learning_curve",
-    paths.POWER_METRICS: "power/dvc.yaml",
+    paths.POWER_METRICS: "power/dvc.yaml", paths.POWER_COHORT_METRICS: "power/dvc.yaml",
 }
 Stamp = tuple[str, int]  # (absolute path, newest modification time in ns): a cache key
 
@@ -136,6 +136,12 @@ def _metrics(key: Stamp) -> dict:
 def power() -> dict | None:
     """``metrics/power.json`` (``make power``); None before the power study has run."""
     key = stamp(paths.POWER_METRICS)
+    return None if key is None else _metrics(key)
+
+
+def power_cohort() -> dict | None:
+    """``metrics/power_cohort.json`` (the spike-in of ``make power``); None before it has run."""
+    key = stamp(paths.POWER_COHORT_METRICS)
     return None if key is None else _metrics(key)
 
 

@@ -185,6 +185,32 @@ def write_power(root: str | os.PathLike, network_finds_positive: bool = True) ->
     formats.write_metrics(Path(root) / paths.POWER_METRICS, metrics)
 
 
+def write_power_cohort(root: str | os.PathLike, network_finds_positive: bool = True) -> None:
+    """``metrics/power_cohort.json`` of a spike-in on 24 patients: controls (3 replicates each)
+    and probes at 1 and 2, where the network detects from effect 2 on and radiomics from 1."""
+    from pipeline.power.analysis import cohort_cells, control_verdict
+    from pipeline.power.threshold_search import located_threshold
+
+    rows = []
+    for arm, smallest in (("densenet_small", 2.0), ("radiomics", 1.0), ("prior", None)):
+        for effect in (0.0, 1.0, 2.0, 3.0):
+            for replicate in (1, 2, 3):
+                hit = smallest is not None and effect >= smallest and (arm != "densenet_small" or network_finds_positive)
+                rows.append({"arm": arm, "effect": effect, "replicate": replicate, "patients": 24,
+                             "auc": 0.95 if hit else 0.5, "p_value": 0.001 if hit else 0.5, "detected": hit,
+                             "d_flair": 0.5 * effect, "d_t2": 0.4 * effect})
+    table = pd.DataFrame(rows)
+    arms = {}
+    for arm, group in table.groupby("arm", sort=False):
+        threshold = located_threshold(group["effect"].tolist(), group["detected"].tolist(), 3.0)
+        threshold["d_flair"] = None if threshold["effect"] is None else 0.5 * threshold["effect"]
+        arms[arm] = {"cells": cohort_cells(group, 24), "threshold": threshold, "controls": {
+            kind: control_verdict(group, arm, effect, 24, effect > 0 and arm != "prior")
+            for kind, effect in (("positive", 3.0), ("negative", 0.0))}}
+    formats.write_metrics(Path(root) / paths.POWER_COHORT_METRICS, {
+        "patients": 24, "alpha": 0.05, "arms": arms, "observed": {"d_flair": 0.42, "d_t2": 0.31}})
+
+
 def write_learning_curve(root: str | os.PathLike) -> None:
     """The learning curve's points and metrics of a radiomics arm that improves with size."""
     from pipeline.stages.learning_curve import summary

@@ -252,10 +252,21 @@ class Controls(Section):
     patients: Int(8)
 
 
+class SpikeIn(Section):
+    networks: Annotated[list[Network], Field(min_length=1)]
+    largest_effect: Annotated[float, Field(gt=0)]
+    control_replicates: Int(1)
+    probes: Int(0)
+    replicates: Int(1)
+    reference_replicates: Int(1)
+    seed: Int(0)
+
+
 class Power(Section):
     grid: Literal["cpu", "study"]
     grids: Grids
     controls: Controls
+    cohort: SpikeIn
     folds: Int(2)
     alpha: Annotated[float, Field(gt=0, le=0.5)]
     seed: Int(0)

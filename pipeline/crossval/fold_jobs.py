@@ -83,12 +83,17 @@ def training_code_digest() -> str:
 
 
 def fold_key(fold: Fold, settings: TrainSettings, inputs: dict, digests: dict[str, str],
-             threads: int, lr_grid: tuple[float, ...] = ()) -> str:
-    """The hash naming a fold's cache: ids, their preprocessed contents, the settings, the
-    learning-rate grid, the thread count, the code."""
+             threads: int, lr_grid: tuple[float, ...] = (), targets: dict[str, int] | None = None) -> str:
+    """The hash naming a fold's cache: ids, their labels, their preprocessed contents, the
+    settings, the learning-rate grid, the thread count, the code.
+
+    The labels count because the same files can be trained with others: a relabelled
+    patient in ``labels.csv``, or the spike-in's pseudo-labels at effect 0.
+    """
     used = sorted(set(fold.test_ids) | set(fold.fitting_ids))
     description = {
         "fold": dataclasses.asdict(fold),
+        "targets": None if targets is None else {patient_id: targets[patient_id] for patient_id in used},
         "settings": {k: v for k, v in dataclasses.asdict(settings).items() if k != "progress_bar"},
         "inputs": inputs,
         "threads": threads,
@@ -107,7 +112,7 @@ def fold_jobs(folds: list[Fold], settings: TrainSettings, inputs: dict, targets:
     digests = {pid: formats.file_digest(formats.patient_path(preprocessed_dir, pid)) for pid in targets}
     lr_grid = tuple(lr_grid)
     return [FoldJob(fold, settings, inputs, targets, str(preprocessed_dir),
-                    str(Path(cache_root) / fold_key(fold, settings, inputs, digests, threads, lr_grid)),
+                    str(Path(cache_root) / fold_key(fold, settings, inputs, digests, threads, lr_grid, targets)),
                     threads, lr_grid)
             for fold in folds]
 

@@ -78,6 +78,17 @@ def patient_features(patient: formats.PreprocessedPatient) -> dict[str, float]:
     return features
 
 
+def features_or_none(patient: formats.PreprocessedPatient) -> dict[str, float]:
+    """:func:`patient_features`, or no features at all (a warning says why) when PyRadiomics
+    cannot measure the patient: each fold then imputes them from its training patients."""
+    try:
+        return patient_features(patient)
+    except (ValueError, RuntimeError) as error:
+        warnings.warn(f"radiomics: patient {patient.patient_id} has no features ({error}); each fold "
+                      f"imputes them from its training patients", stacklevel=2)
+        return {}
+
+
 def feature_table(directory: str | Path, patient_ids: Iterable[str]) -> pd.DataFrame:
     """One row of features per patient (index: patient_id).
 
@@ -85,14 +96,8 @@ def feature_table(directory: str | Path, patient_ids: Iterable[str]) -> pd.DataF
     (each fold imputes them from its own training patients) and is named in a warning.
     """
     patient_ids = list(patient_ids)
-    rows = {}
-    for patient_id in patient_ids:
-        try:
-            rows[patient_id] = patient_features(formats.read_patient(directory, patient_id, full=False))
-        except (ValueError, RuntimeError) as error:
-            warnings.warn(f"radiomics: patient {patient_id} has no features ({error}); each fold "
-                          f"imputes them from its training patients", stacklevel=2)
-            rows[patient_id] = {}
+    rows = {patient_id: features_or_none(formats.read_patient(directory, patient_id, full=False))
+            for patient_id in patient_ids}
     table = pd.DataFrame.from_dict(rows, orient="index").reindex(patient_ids)
     if table.empty or table.isna().all(axis=None):
         raise ValueError(f"radiomics: no patient in {directory} has features")

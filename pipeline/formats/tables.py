@@ -124,6 +124,7 @@ def read_permutations(path: str | os.PathLike) -> pd.DataFrame:
 # --- power study and learning curve ------------------------------------------------
 
 POWER_COLUMNS = ["arm", "effect", "patients", "replicate", "auc", "p_value", "detected"]
+COHORT_POWER_COLUMNS = ["arm", "effect", "replicate", "auc", "p_value", "detected", "d_flair", "d_t2"]
 LEARNING_POINT_COLUMNS = ["arm", "fraction", "repeat", "train_patients", "auc"]
 
 
@@ -135,6 +136,20 @@ def write_power_table(path: str | os.PathLike, frame: pd.DataFrame) -> None:
 
 def read_power_table(path: str | os.PathLike) -> pd.DataFrame:
     """Reads the power table with ``detected`` as bool."""
+    frame = pd.read_csv(path, dtype={"arm": str})
+    frame["detected"] = frame["detected"].astype(str).str.lower() == "true"
+    return frame
+
+
+def write_cohort_power_table(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """Writes ``outputs/power/cohort.csv`` (the spike-in study): one row per arm, planted
+    effect and replicate, with the Cohen's d that effect made on the cohort."""
+    frame = frame[COHORT_POWER_COLUMNS].sort_values(["arm", "effect", "replicate"])
+    write_csv(path, frame.assign(detected=frame["detected"].map({True: "true", False: "false"})))
+
+
+def read_cohort_power_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Reads the spike-in table with ``detected`` as bool."""
     frame = pd.read_csv(path, dtype={"arm": str})
     frame["detected"] = frame["detected"].astype(str).str.lower() == "true"
     return frame

@@ -108,14 +108,16 @@ def write_patient(directory: str | os.PathLike, patient: PreprocessedPatient) ->
     """Saves one preprocessed patient atomically: the crop, then the whole head.
 
     Two files so that training reads only the small crop. Plain tensors only, loadable
-    without executing code.
+    without executing code. A patient without a whole head (``full_image`` None, as the
+    spike-in study's planted crops) is saved as its crop alone.
     """
     import torch
 
-    save_torch(full_volume_path(directory, patient.patient_id), {
-        "full_image": patient.full_image.half().contiguous(),
-        "full_mask": patient.full_mask.to(torch.uint8).contiguous(),
-        "full_affine": torch.as_tensor(patient.full_affine, dtype=torch.float64)})
+    if patient.full_image is not None:
+        save_torch(full_volume_path(directory, patient.patient_id), {
+            "full_image": patient.full_image.half().contiguous(),
+            "full_mask": patient.full_mask.to(torch.uint8).contiguous(),
+            "full_affine": torch.as_tensor(patient.full_affine, dtype=torch.float64)})
     path = patient_path(directory, patient.patient_id)
     save_torch(path, {"patient_id": patient.patient_id, "image": patient.image.float().contiguous(),
                  "mask": patient.mask.to(torch.uint8).contiguous(),

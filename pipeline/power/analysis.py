@@ -82,3 +82,15 @@ def control_verdict(table: pd.DataFrame, arm: str, effect: float, patients: int,
     return {"arm": arm, **summary, "detected": detected, "expected": expected,
             "p_values": [None if pd.isna(p) else float(p) for p in rows["p_value"]],
             "passed": bool(majority == expected)}
+
+
+def cohort_cells(rows: pd.DataFrame, patients: int) -> list[dict]:
+    """One spike-in arm's power at each planted effect, with the mean d_flair that effect made
+    between its replicates' pseudo-classes (``metrics/power_cohort.json``'s cells)."""
+    cells = []
+    for _, group in rows.groupby("effect"):
+        summary = cell_summary(group.assign(patients=patients))
+        d_flair = group["d_flair"].dropna()
+        cells.append({**{key: summary[key] for key in ("effect", "replicates", "power", "power_ci95", "auc_mean")},
+                      "d_flair": round(float(d_flair.mean()), 4) if len(d_flair) else None})
+    return cells

@@ -74,8 +74,9 @@ def generated_cohort(folder: str | Path, effect: float, patients: int, seed: int
     """Writes, preprocesses and records one generated cohort; returns ``{patient_id: target}``.
 
     Cached: a folder whose record holds the same key (:func:`cohort_key`) is read back,
-    not regenerated. The NIfTI files
-    are removed once preprocessed (only the tensors are used afterwards).
+    not regenerated. The NIfTI files and the whole-head volumes are removed once
+    preprocessed: only the model crops are used afterwards, and a grid's whole heads were
+    gigabytes for DVC to hash and cache.
     """
     folder = Path(folder)
     record = folder / DONE_FILE
@@ -91,6 +92,8 @@ def generated_cohort(folder: str | Path, effect: float, patients: int, seed: int
     rows, _ = prepare_cohort(data, preprocessed_dir(folder), settings, "extensive")
     targets = {row["patient_id"]: int(row["target"]) for row in rows if row["included"]}
     shutil.rmtree(data)
+    for patient_id in targets:  # the viewers' whole heads: 7 MB a patient, never read here
+        formats.full_volume_path(preprocessed_dir(folder), patient_id).unlink(missing_ok=True)
     formats.write_json(record, {"effect": effect, "patients": patients, "seed": seed,
                                   "key": key, "targets": targets})
     return targets

@@ -293,3 +293,41 @@ def decision_curve_figure(curves: pd.DataFrame) -> go.Figure:
     figure.update_yaxes(range=[max(low, -0.1) - 0.02, curves["net_benefit"].max() + 0.05])
     return _layout(figure, "Decision curve: net benefit of acting on the model",
                    "threshold probability", "net benefit")
+
+
+def cohort_power_figure(cohort: dict) -> go.Figure:
+    """Spike-in power against the effect planted in this cohort, per arm, with Wilson 95% bars,
+    and each arm's located threshold at power 0.8 with its interval.
+
+    Args:
+        cohort: the object of ``metrics/power_cohort.json``.
+    """
+    figure = go.Figure()
+    for arm, summary in cohort["arms"].items():
+        cells = pd.DataFrame(summary["cells"]).sort_values("effect")
+        low = [interval[0] for interval in cells["power_ci95"]]
+        high = [interval[1] for interval in cells["power_ci95"]]
+        figure.add_trace(go.Scatter(
+            x=cells["effect"], y=cells["power"], mode="markers", name=arm,
+            error_y=dict(type="data", symmetric=False, array=np.array(high) - cells["power"],
+                         arrayminus=cells["power"] - np.array(low)),
+            customdata=cells[["replicates", "d_flair"]],
+            hovertemplate="effect %{x}<br>power %{y:.2f}<br>%{customdata[0]} cohorts, "
+                          "d_flair %{customdata[1]:.2f}<extra></extra>"))
+        threshold = summary["threshold"]
+        if threshold["effect"] is not None:
+            low, high = threshold["ci95"]
+            top = cells["effect"].max() if high is None else high
+            figure.add_trace(go.Scatter(
+                x=[threshold["effect"]], y=[0.8], mode="markers", name=f"{arm}: power 0.8",
+                marker=dict(symbol="diamond", size=11),
+                error_x=dict(type="data", symmetric=False, array=[top - threshold["effect"]],
+                             arrayminus=[threshold["effect"] - low]),
+                hovertemplate=f"{arm}: power 0.8 at effect %{{x}} (d_flair {threshold['d_flair']})<extra></extra>"))
+    figure.add_hline(y=0.8, line_dash="dot", annotation_text="power 0.8")
+    figure.add_hline(y=cohort["alpha"], line_dash="dot", line_color="grey",
+                     annotation_text=f"alpha {cohort['alpha']}")
+    figure.update_yaxes(range=[-0.05, 1.05])
+    return _layout(figure, f"Power on this cohort (n = {cohort['patients']}): share of pseudo-labelled "
+                           "replicates in which the planted effect was detected",
+                   "effect planted in the pseudo-positives (the generator's units)", "power")

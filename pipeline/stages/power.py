@@ -175,7 +175,8 @@ def main() -> None:
     power = params["power"]
     grid = power["grids"][power["grid"]]
     cells = grid_cells(grid["effects"], grid["patients"], grid["replicates"], power["controls"])
-    formats.remove_leftovers(paths.POWER)
+    for folder in (paths.POWER_COHORTS, paths.POWER_FOLDS):  # power_cohort keeps its own
+        formats.remove_leftovers(folder)
     print(f"power study ({power['grid']} grid): {len(cells)} cohorts x "
           f"{len(grid['networks']) + len(REFERENCE_ARMS)} arms", flush=True)
     crowded = oversubscription(power["jobs"], params["loocv"]["threads"])

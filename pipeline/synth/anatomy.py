@@ -85,7 +85,7 @@ def draw_anatomy(rng: np.random.Generator) -> Anatomy:
     inner = head.grown(-(scalp + skull))
     cerebrum = _cerebrum(inner, csf)
     brainstem, core = _brainstem(rng, inner)
-    infiltration = _infiltration(rng, core)
+    infiltration = draw_infiltration(rng, core)
     layers = [Layer("scalp", head), Layer("skull", head.grown(-scalp)), _face_and_neck(head, scalp),
               *_brain_layers(rng, inner, cerebrum, csf), *_deep_grey_matter(rng, cerebrum),
               *_ventricles(rng, cerebrum), *_brainstem_layers(brainstem, core),
@@ -225,8 +225,12 @@ def _random_rotation(rng: np.random.Generator) -> tuple[tuple[float, ...], ...]:
     return quaternion_matrix(w, x, y, z)
 
 
-def _infiltration(rng: np.random.Generator, core: Ellipsoid) -> InfiltrationPattern:
-    """A smooth, partial infiltration pattern over the brainstem core."""
+def draw_infiltration(rng: np.random.Generator, core: Ellipsoid) -> InfiltrationPattern:
+    """A smooth, partial infiltration pattern over the brainstem ``core``.
+
+    Public because the spike-in study (``pipeline.power.spike_in``) draws the same pattern
+    over an ellipsoid fitted to a real patient's brainstem mask.
+    """
     return InfiltrationPattern(core.centre, core.radii, coverage=rng.uniform(0.45, 0.9),
                                tilt=rng.uniform(-0.6, 0.6), amplitude=rng.uniform(0.8, 1.2),
                                patchiness=rng.uniform(0.2, 0.4), phases=tuple(rng.uniform(0.0, 1.0, 3)))

@@ -94,6 +94,9 @@ def test_the_repository_params_are_valid(params):
     ("data.dicom.series.t2", 2, "data.dicom.series.t2: expected a string, got 2"),
     ("data.dicom.series.t1ce", "POST", ("data.dicom.series.t1ce: unknown key; did you mean "
                                         "data.dicom.series.t1c?")),
+    ("power.cohort.networks", [], "power.cohort.networks: expected a list of at least 1"),
+    ("power.cohort.largest_effect", 0, "power.cohort.largest_effect: must be > 0"),
+    ("power.cohort.replicates", 0, "power.cohort.replicates: must be >= 1"),
 ])
 def test_a_wrong_value_is_refused_naming_the_key(params, key, value, message):
     with pytest.raises(ParamsError) as caught:

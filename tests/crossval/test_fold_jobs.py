@@ -53,6 +53,14 @@ def test_key_changes_with_settings_data_and_threads(jobs):
     assert fold_key(fold, quiet, {}, digests, 1) == base
 
 
+def test_key_changes_with_a_patients_label(jobs):
+    fold, digests = jobs[0].fold, {pid: "a" for pid in jobs[0].targets}
+    targets = dict(jobs[0].targets)
+    base = fold_key(fold, SETTINGS, {}, digests, 1, targets=targets)
+    relabelled = {**targets, fold.train_ids[0]: 1 - targets[fold.train_ids[0]]}
+    assert fold_key(fold, SETTINGS, {}, digests, 1, targets=relabelled) != base
+
+
 def test_an_unfinished_fold_leaves_no_result(jobs, monkeypatch):
     import pipeline.crossval.fold_training as fold_training
 

@@ -1,7 +1,7 @@
 """The Power page: the controls' verdicts, power curves and the learning curve, from metrics files."""
 
 from tests.dashboard.conftest import open_page
-from tests.outputs_factory import write_learning_curve, write_power
+from tests.outputs_factory import write_learning_curve, write_power, write_power_cohort
 
 
 def _texts(elements) -> str:
@@ -11,7 +11,7 @@ def _texts(elements) -> str:
 def test_the_page_says_what_is_missing_before_anything_ran(in_outputs):
     app = open_page("views/power.py")
     notices = _texts(app.info)
-    assert "Power study" in notices and "Learning curve" in notices
+    assert "Spike-in study" in notices and "Power study" in notices and "Learning curve" in notices
 
 
 def test_controls_curves_and_learning_curve(tmp_path, monkeypatch, outputs_dir):
@@ -34,3 +34,23 @@ def test_a_failed_control_is_an_error(tmp_path, monkeypatch):
     write_power(tmp_path, network_finds_positive=False)
     app = open_page("views/power.py")
     assert "densenet_small (positive)" in _texts(app.error)
+
+
+def test_the_page_leads_with_the_spike_in_on_this_cohort(tmp_path, monkeypatch, outputs_dir):
+    monkeypatch.chdir(tmp_path)
+    write_power_cohort(tmp_path)
+    write_power(tmp_path)
+    app = open_page("views/power.py")
+    assert not app.error
+    first = app.markdown[0].value
+    assert first.startswith("On this cohort the real classes differ by d = 0.42")
+    assert "the network (densenet_small) detects d >= " in first and "radiomics d >= " in first
+    assert list(app.dataframe[0].value["arm"]) == ["densenet_small", "radiomics", "prior"]
+    assert app.get("plotly_chart")  # the spike-in's figure comes first
+
+
+def test_a_failed_spike_in_control_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_power_cohort(tmp_path, network_finds_positive=False)
+    app = open_page("views/power.py")
+    assert "Failed controls on this cohort: densenet_small (positive)" in _texts(app.error)

@@ -27,6 +27,7 @@ def test_a_cohort_is_reused_until_its_seed_changes(tmp_path):
     targets = generated_cohort(folder, 2.0, 6, seed=5, settings=SETTINGS)
     assert sorted(targets.values()) == [0, 0, 1, 1, 1, 1]
     assert not list(folder.rglob("*.nii*"))  # only the preprocessed tensors stay
+    assert not any(formats.full_volume_path(preprocessed_dir(folder), pid).exists() for pid in targets)
     written = formats.patient_path(preprocessed_dir(folder), sorted(targets)[0]).stat().st_mtime_ns
     assert generated_cohort(folder, 2.0, 6, seed=5, settings=SETTINGS) == targets
     assert formats.patient_path(preprocessed_dir(folder), sorted(targets)[0]).stat().st_mtime_ns == written

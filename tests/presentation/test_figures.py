@@ -85,3 +85,17 @@ def test_permutation_figure_marks_observed():
     assert figure.layout.shapes[0].x0 == 0.83
     assert "observed AUC 0.83" in figure.layout.annotations[0].text
     assert not figures.permutation_figure(pd.Series([0.5]), observed=None).layout.shapes
+
+
+def test_the_spike_in_figure_marks_each_located_threshold_with_its_interval(tmp_path):
+    from tests.outputs_factory import write_power_cohort
+
+    write_power_cohort(tmp_path)
+    cohort = pd.read_json(tmp_path / "metrics/power_cohort.json", typ="series").to_dict()
+    figure = figures.cohort_power_figure(cohort)
+    assert _names(figure) == ["densenet_small", "densenet_small: power 0.8", "radiomics",
+                              "radiomics: power 0.8", "prior"]  # prior reaches power 0.8 nowhere
+    marker = figure.data[1]
+    threshold = cohort["arms"]["densenet_small"]["threshold"]
+    assert marker.x[0] == threshold["effect"] and marker.y[0] == 0.8
+    assert marker.error_x.arrayminus[0] == pytest.approx(threshold["effect"] - threshold["ci95"][0])

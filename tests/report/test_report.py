@@ -34,6 +34,7 @@ from tests.outputs_factory import (
     write_fake_outputs,
     write_learning_curve,
     write_power,
+    write_power_cohort,
 )
 
 pytestmark = pytest.mark.slow
@@ -105,6 +106,7 @@ def _render(root: Path, single_class: bool) -> Path:
         shutil.copy(REPO / name, root / name)
     if not single_class:  # the collapsed report is also the one before `make power`
         write_power(root)
+        write_power_cohort(root)
         write_learning_curve(root)
         write_experiment(root, "slower-lr", 3e-4, auc=0.97, p_value=0.004)
         write_external(root)
@@ -156,11 +158,22 @@ def _formatted_numbers(metrics: dict) -> set[str]:
     return {format_value(value) for value in values} | {format_p_value(metrics.get("p_value"))}
 
 
+def _spike_in_numbers(cohort: dict) -> set[str]:
+    """The spike-in sentence's numbers: the observed d, each threshold, its interval and d."""
+    numbers = {format_value(value) for value in cohort["observed"].values()}
+    for summary in cohort["arms"].values():
+        threshold = summary["threshold"]
+        numbers |= {format_value(threshold["d_flair"]), f"{threshold['effect']:g}" if threshold["effect"] else ""}
+        numbers |= {format_value(bound) for bound in threshold["ci95"] or [] if bound is not None}
+    return numbers
+
+
 def test_every_number_in_the_summary_comes_from_the_metrics_json(report):
     root, _, page = report
     allowed = {f"{narrative.ALPHA:g}"}  # the significance level the verdict names
     for path in (paths.LOOCV_METRICS, paths.HOLDOUT_METRICS, paths.RESUBSTITUTION_METRICS):
         allowed |= _formatted_numbers(_metrics(root, path))
+    allowed |= _spike_in_numbers(_metrics(root, paths.POWER_COHORT_METRICS))
     summary = page.text("Summary")
     shown = re.findall(r"\b\d\.\d{2,3}\b", summary)
     assert shown and set(shown) <= allowed, set(shown) - allowed
@@ -379,7 +392,9 @@ def test_the_power_section_gives_the_controls_verdicts_and_a_conclusion(report, 
     _, _, page = report
     power = page.sections["How many patients"]
     assert "at n = 24, densenet_small detects a planted effect of 3: yes (3 of 3 cohorts)" in power
-    assert page.row("densenet_small", column=0)[-1] == "passed"
+    verdicts = [row[-1] for table in page.tables for row in table
+                if len(row) > 1 and row[0] == "densenet_small" and row[1] in ("positive", "negative")]
+    assert len(verdicts) == 4 and set(verdicts) == {"passed"}  # the spike-in's and the generated cohorts'
     assert "smallest effect detected with power >= 0.8: 3 at n = 24" in power
     assert "radiomics: cross-validated AUC" in power and "projects" in power
     assert "What the instrument can see." in page.sections["Summary"]
@@ -398,6 +413,18 @@ def test_external_validation_sits_beside_loocv_with_both_cohorts_case_mix(report
     text = collapsed_report.text("External validation")
     assert "No external validation was done: the external stage has not run." in text
     assert "patients listed" not in text
+
+
+def test_the_power_section_leads_with_the_spike_in_in_units_of_d(report, collapsed_report):
+    _, _, page = report
+    text = page.text("How many patients")
+    lead = "On this cohort the real classes differ by d = 0.42 (mean brainstem FLAIR; T2 0.31); the network"
+    assert lead in text
+    assert text.index(lead) < text.index("at n = 24, densenet_small detects a planted effect of 3")
+    assert "(densenet_small) detects d >= " in text and "with 80% power at n = 24; radiomics d >= " in text
+    assert "densenet_small detects an effect of 3 planted in this cohort: yes (3 of 3 cohorts)" in text
+    assert lead in page.text("Summary")
+    assert "The spike-in study has not been run" in collapsed_report.sections["How many patients"]
 
 
 def test_experiments_carry_the_selection_note_and_the_holm_adjusted_p(report, collapsed_report):
