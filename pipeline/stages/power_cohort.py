@@ -24,7 +24,13 @@ from pipeline.crossval.executors import oversubscription
 from pipeline.formats import paths
 from pipeline.power.analysis import cohort_cells, control_verdict
 from pipeline.power.arms import BLIND_ARMS, REFERENCE_ARMS
-from pipeline.power.cohort_study import NetworkRun, SpikeIn, crop_digests, expected_d, network_rows
+from pipeline.power.cohort_study import (
+    NetworkRun,
+    SpikeIn,
+    crop_digests,
+    expected_d,
+    network_rows,
+)
 from pipeline.power.effect_sizes import cohort_d
 from pipeline.power.spike_in import MIN_MASK_VOXELS
 from pipeline.power.threshold_search import located_threshold, search

@@ -3,7 +3,12 @@
 import numpy as np
 from scipy.stats import norm
 
-from pipeline.power.threshold_search import Z_TARGET, located_threshold, next_probe, search
+from pipeline.power.threshold_search import (
+    Z_TARGET,
+    located_threshold,
+    next_probe,
+    search,
+)
 
 HIGH = 3.0
 
