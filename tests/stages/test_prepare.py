@@ -113,3 +113,42 @@ def test_a_bids_dataset_pybids_refuses_stops_the_stage_saying_why(tmp_path, monk
     in_run_folder(tmp_path / "run", monkeypatch)
     with pytest.raises(SystemExit, match="pybids cannot read: .*not a valid json"):
         main(["--data", str(root)])
+
+
+def _as_aseg(cohort: Path) -> None:
+    """Every seg file of ``cohort`` (under any of its names) replaced by a FreeSurfer-style
+    ``aseg.mgz``: the brainstem as label 16 among other structures (2 and 41, white matter)."""
+    import nibabel as nib
+
+    from pipeline.ingest.naming import sequence_name
+
+    for seg in sorted(path for path in cohort.glob("*/*")
+                      if sequence_name(path.name, path.parent.name) == "seg"):
+        image = nib.load(seg)
+        brainstem = np.asarray(image.dataobj) > 0
+        labels = np.full(brainstem.shape, 2, dtype=np.int32)
+        labels[brainstem.shape[0] // 2:] = 41
+        labels[brainstem] = 16
+        nib.save(nib.MGHImage(labels, image.affine), seg.parent / "aseg.mgz")
+        seg.unlink()
+
+
+@pytest.mark.slow
+def test_aseg_mgz_masks_with_seg_label_16_prepare_as_the_plain_masks(tmp_path, monkeypatch):
+    for name in ("folders", "aseg"):
+        write_cohort(tmp_path / name, composition=EVERY_ROLE, spacing_mm=4.0)
+    _as_aseg(tmp_path / "aseg")
+    plain, plain_out = run_stage(tmp_path / "run-folders", tmp_path / "folders", monkeypatch)
+    in_run_folder(tmp_path / "run-aseg", monkeypatch)
+    params = Path("params.yaml")
+    params.write_text(params.read_text().replace("seg_label: null", "seg_label: 16"))
+    main(["--data", str(tmp_path / "aseg")])
+    aseg = formats.read_manifest(Path("outputs/manifest.csv"))
+    for column in ("patient_id", "infiltration", "target", "included"):
+        assert list(aseg[column]) == list(plain[column]), column
+    assert [r.split(": ")[0] for r in aseg["reason"]] == [r.split(": ")[0] for r in plain["reason"]]
+    for patient_id in plain["patient_id"][plain["included"]]:
+        first = formats.read_patient(plain_out, patient_id)
+        second = formats.read_patient(Path("outputs/preprocessed"), patient_id)
+        assert torch.equal(first.mask, second.mask)  # label 16 is the brainstem, nothing else
+        assert torch.allclose(first.image, second.image, rtol=0, atol=1e-6)
