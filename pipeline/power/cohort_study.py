@@ -56,6 +56,7 @@ class SpikeIn:
     strengths: dict = field(default_factory=dict)
     responses: dict = field(default_factory=dict)
     drawn: dict = field(default_factory=dict)
+    features: PlantedFeatures = field(init=False)
 
     def __post_init__(self):
         for patient_id, patient in self.patients.items():

@@ -123,7 +123,10 @@ def controls(study: SpikeIn, runs: list[NetworkRun], spike: dict) -> list[dict]:
     """Every arm at effect 0 and at the largest effect, on the same replicates."""
     draws = [(effect, number) for effect in (0.0, float(spike["largest_effect"]))
              for number in range(1, spike["control_replicates"] + 1)]
+    started = time.perf_counter()
     rows = [row for effect, number in draws for row in study.reference_rows(effect, [number])]
+    print(f"radiomics and prior: controls on {len(draws)} replicates ({time.perf_counter() - started:.0f} s)",
+          flush=True)
     for run in runs:  # both controls' folds in one pool: no idle core between them
         rows += network_rows(study, run, draws)
     return rows
