@@ -71,7 +71,9 @@ def test_the_model_file_loads_without_pickles_and_names_its_training_data(projec
     settings = record["settings"]
     assert settings["epochs"] == 1 and settings["training"]["stopping"] == "fixed"
     assert settings["preprocessing"]["crop_voxels"] == 32 and settings["mask_channel"] is True
-    assert settings["task"] == {"positive_class": "extensive", "threshold": 0.5}
+    assert settings["task"] == {"positive_class": "extensive", "threshold": 0.5,
+                                "label_column": "infiltration",
+                                "classes": ["none", "microscopic", "extensive"]}
     data = settings["data"]
     assert (data["patients"], data["positives"]) == (len(LABELS), 4)
     assert data["manifest_sha256"] == formats.file_digest(project / paths.MANIFEST)
