@@ -9,7 +9,6 @@ card its metrics), then ``final`` (one epoch), ``external`` and ``model_card``.
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import sys
 
@@ -28,14 +27,6 @@ from tests.test_bad_inputs import snapshot
 EXTERNAL = {f"E{i}": ("extensive" if i % 2 else "none") for i in range(1, 5)}
 
 
-@contextlib.contextmanager
-def inside(root):
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        yield
-    finally:
-        os.chdir(cwd)
 
 
 def fake_loocv(best_epochs: list[int]) -> None:
@@ -56,7 +47,7 @@ def project(tmp_path_factory):
     write_cohort(root / "data_external", EXTERNAL, lines=["patient_id,infiltration,site"] + [
         f"{pid},{label},B" for pid, label in EXTERNAL.items()] + ["E9,none,B"])
     write_patient(root / "data_external" / "E9", skip=("t2",))
-    with inside(root):
+    with contextlib.chdir(root):
         prepare.main([])
         fake_loocv([0, 0])  # one epoch per fold, as params' max_epochs: 1
         final.main()
@@ -125,7 +116,7 @@ def test_without_an_external_cohort_nothing_fails_and_the_stage_says_why(tmp_pat
     (tmp_path / "data_external" / "README.md").write_text("put a cohort here")
     shutil.copy(REPO / "params.yaml", tmp_path / "params.yaml")
     setup(tmp_path)
-    with inside(tmp_path):
+    with contextlib.chdir(tmp_path):
         external.main()
     metrics = formats.read_metrics(tmp_path / paths.EXTERNAL_METRICS)
     assert metrics["done"] is False and reason in metrics["reason"]
