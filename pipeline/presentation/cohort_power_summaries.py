@@ -59,9 +59,37 @@ def cohort_sentence(cohort: dict, network: str) -> str:
     sentence = "; ".join(parts) + "."
     broken = failed(cohort)
     if broken:
-        sentence += (f" Controls FAILED: {', '.join(broken)}; such an arm's threshold, or its "
-                     "negative result on the real labels, means nothing.")
-    return sentence
+        return sentence + (f" Controls FAILED: {', '.join(broken)}; such an arm's threshold, or its "
+                           "negative result on the real labels, means nothing.")
+    return sentence + (f" {reading(cohort, chosen)}" if chosen is not None else "")
+
+
+def _detectable(summary: dict, observed: float) -> bool:
+    """Whether a difference of ``observed`` d reaches the d this arm detects with 80% power."""
+    found = summary["threshold"]["d_flair"]
+    return found is not None and abs(observed) >= found
+
+
+def reading(cohort: dict, network: str) -> str:
+    """What the comparison means for a result on the real labels, with the caveat of d's units."""
+    observed = cohort["observed"]["d_flair"]
+    if observed is None:
+        return ""
+    arms = {f"the network's ({network})": cohort["arms"][network]}
+    if REFERENCE in cohort["arms"]:
+        arms[f"{REFERENCE}'"] = cohort["arms"][REFERENCE]
+    places = [f"{'at or above' if _detectable(summary, observed) else 'below'} {who}"
+              for who, summary in arms.items()]
+    if _detectable(cohort["arms"][network], observed):
+        meaning = (f"A difference of that size, shaped like the planted one, is found by the network in at "
+                   f"least 80% of cohorts like this one of {cohort['patients']} patients.")
+    else:
+        meaning = ("So the network finding nothing on the real labels would not show that there is nothing "
+                   "to find: a difference of that size, shaped like the planted one, is missed in more "
+                   f"than one cohort in five of {cohort['patients']} patients.")
+    return (f"The real classes' d is {' and '.join(places)} threshold d. {meaning} d counts the mean "
+            "brainstem FLAIR only: a real signal of another shape may be easier or harder to learn than "
+            "its d says.")
 
 
 def cohort_controls(cohort: dict) -> pd.DataFrame:
