@@ -36,7 +36,7 @@ from pipeline.training.fit import load_examples
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-SCRIPTS = ("loop", "flops", "augmentation", "stages", "loocv", "make_run", "dashboard", "gpu")
+SCRIPTS = ("loop", "flops", "augmentation", "stages", "loocv", "power", "make_run", "dashboard", "gpu")
 GIB, MIB = 2**30, 2**20
 BUDGET_GIB = 4.0  # the default `make run` stays under this much memory
 STUDY_CROP = 64  # voxels a side at the study's scale (64 mm at 1 mm)

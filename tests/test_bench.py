@@ -12,9 +12,10 @@ import pytest
 import torch
 import yaml
 
-from bench import common, dashboard, flops, gpu, loocv, loop, make_run, stages
+from bench import common, dashboard, flops, gpu, loocv, loop, make_run, power, stages
 from pipeline.config.params import read_params
 from pipeline.config.settings import TrainSettings
+from pipeline.crossval.splits import usable_folds
 from pipeline.training.datasets import Example
 from tests.browser import needs_chromium
 from tests.nifti_factory import write_cohort
@@ -184,6 +185,28 @@ def test_the_loocv_stage_must_say_what_it_trains():
     assert loocv.trained_folds("loo: 24 folds over 24 patients (20 cached, 4 to train, jobs=2)") == (20, 4)
     with pytest.raises(RuntimeError, match="did not say"):
         loocv.trained_folds("nothing")
+
+
+@slow
+def test_the_power_script_compares_a_spike_in_fold_with_a_loocv_fold(tmp_path, tiny):
+    results = power.main([*tiny, "--output", str(tmp_path)])
+    figures = rows(results, "power")
+    details = results["sections"]["power"]["details"]
+    spike = figures["spike-in: a fold's wall on its worker"]
+    per_draw = usable_folds([label == "extensive" for label in LABELS.values()], 5)  # power.folds
+    assert spike["note"].startswith(f"{2 * per_draw} folds")  # two controls, one replicate each
+    assert spike["value"] >= spike["reference_value"] > 0  # a fold's wall holds its training
+    unit = figures["spike-in: training per patient-epoch"]
+    assert unit["reference_value"] > 0 and unit["holds"] == (unit["ratio"] <= power.PER_PATIENT_TARGET)
+    assert 0 < details["network_phase"] < details["spike_stage"]
+
+
+def test_a_folds_wall_on_its_worker_counts_the_folds_running_beside_it():
+    assert power.per_fold(60.0, 10, 2) == 12.0
+    assert power.per_fold(60.0, 1, 2) == 60.0  # one fold never shares its time
+    assert power.seconds_said("a (3 s)\nb (41 s)", r"\((\d+) s\)") == 41.0
+    with pytest.raises(RuntimeError, match="did not print"):
+        power.seconds_said("nothing", r"\((\d+) s\)")
 
 
 @slow
