@@ -61,7 +61,8 @@ def cohort_sentence(cohort: dict, network: str) -> str:
     if broken:
         return sentence + (f" Controls FAILED: {', '.join(broken)}; such an arm's threshold, or its "
                            "negative result on the real labels, means nothing.")
-    return sentence + (f" {reading(cohort, chosen)}" if chosen is not None else "")
+    meaning = reading(cohort, chosen) if chosen is not None else ""
+    return f"{sentence} {meaning}" if meaning else sentence
 
 
 def _detectable(summary: dict, observed: float) -> bool:
@@ -81,8 +82,8 @@ def reading(cohort: dict, network: str) -> str:
     places = [f"{'at or above' if _detectable(summary, observed) else 'below'} {who}"
               for who, summary in arms.items()]
     if _detectable(cohort["arms"][network], observed):
-        meaning = (f"A difference of that size, shaped like the planted one, is found by the network in at "
-                   f"least 80% of cohorts like this one of {cohort['patients']} patients.")
+        meaning = (f"A difference of that size, shaped like the planted one, is found by the network with at "
+                   f"least 80% power in cohorts like this one of {cohort['patients']} patients.")
     else:
         meaning = ("So the network finding nothing on the real labels would not show that there is nothing "
                    "to find: a difference of that size, shaped like the planted one, is missed in more "

@@ -28,7 +28,7 @@ def test_a_real_difference_below_the_networks_threshold_says_a_null_result_prove
 def test_a_real_difference_at_the_networks_threshold_would_be_found():
     sentence = cohort_sentence(cohort(2.0), "densenet_small")
     assert "at or above the network's (densenet_small) and at or above radiomics'" in sentence
-    assert "found by the network in at least 80% of cohorts like this one of 24 patients" in sentence
+    assert "found by the network with at least 80% power in cohorts like this one of 24 patients" in sentence
 
 
 def test_a_darker_positive_class_is_compared_by_the_size_of_its_difference():
@@ -38,6 +38,10 @@ def test_a_darker_positive_class_is_compared_by_the_size_of_its_difference():
 def test_no_threshold_means_the_difference_is_below_it():
     sentence = cohort_sentence(cohort(5.0, network_d=None), "densenet_small")
     assert "below the network's (densenet_small)" in sentence
+
+
+def test_without_an_observed_d_the_sentence_stops_at_the_thresholds():
+    assert cohort_sentence(cohort(None), "densenet_small").endswith("95% interval 0.20-0.70).")
 
 
 def test_failed_controls_leave_no_reading():
