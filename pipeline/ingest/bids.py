@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from pipeline.ingest.exclusion import Exclusion
@@ -44,7 +45,12 @@ from pipeline.ingest.naming import (
     listing,
     reference,
 )
-from pipeline.ingest.patient import LoadedPatient, PatientEntry, load_files
+from pipeline.ingest.patient import (
+    LoadedPatient,
+    PatientEntry,
+    load_files,
+    patient_entry,
+)
 
 DESCRIPTION = "dataset_description.json"
 PARTICIPANTS = "participants.tsv"
@@ -143,14 +149,8 @@ def iter_bids_cohort(data_root: Path, seg_label: int | None = None, session: str
     session = session.removeprefix(SESSION_PREFIX) if session else None
     for patient_id in sorted(set(labels) | folders | set(layout.get_subjects())):
         entry = labels.get(patient_id)
-        infiltration = entry if isinstance(entry, str) else None
-        try:
-            patient = load_subject(layout, data_root, patient_id, entry, seg_label, session,
-                                   sequences)
-        except Exclusion as exclusion:
-            yield PatientEntry(patient_id, infiltration, exclusion=exclusion)
-        else:
-            yield PatientEntry(patient_id, infiltration, patient=patient)
+        yield patient_entry(patient_id, entry, partial(
+            load_subject, layout, data_root, patient_id, entry, seg_label, session, sequences))
 
 
 def load_subject(layout, data_root: Path, patient_id: str, label: str | Exclusion | None,

@@ -7,6 +7,7 @@ A patient's files are its folder's NIfTI files named by the naming rules and, wh
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from pipeline.ingest import labels as labels_module
@@ -22,7 +23,12 @@ from pipeline.ingest.naming import (
     reference,
     sequence_name,
 )
-from pipeline.ingest.patient import LoadedPatient, PatientEntry, load_files
+from pipeline.ingest.patient import (
+    LoadedPatient,
+    PatientEntry,
+    load_files,
+    patient_entry,
+)
 
 
 def cohort_ids(data_root: Path, label_entries: dict) -> list[str]:
@@ -50,14 +56,8 @@ def iter_cohort(data_root: Path, labels_path: Path | None, seg_label: int | None
     label_entries = labels_module.read_labels(labels_path, scheme) if labelled else {}
     for patient_id in cohort_ids(data_root, label_entries):
         entry = label_entries.get(patient_id)
-        infiltration = entry if isinstance(entry, str) else None
-        try:
-            patient = load_patient(data_root, patient_id, entry, seg_label, dicom, labelled,
-                                   sequences)
-        except Exclusion as exclusion:
-            yield PatientEntry(patient_id, infiltration, exclusion=exclusion)
-        else:
-            yield PatientEntry(patient_id, infiltration, patient=patient)
+        yield patient_entry(patient_id, entry, partial(
+            load_patient, data_root, patient_id, entry, seg_label, dicom, labelled, sequences))
 
 
 def load_patient(data_root: Path, patient_id: str, label: str | Exclusion | None,

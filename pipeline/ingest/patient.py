@@ -8,6 +8,7 @@ Every input layout (the plain folders of ``cohort``, their DICOM series converte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,18 @@ class PatientEntry:
     infiltration: str | None
     patient: LoadedPatient | None = None
     exclusion: Exclusion | None = None
+
+
+def patient_entry(patient_id: str, label: str | Exclusion | None,
+                  load: Callable[[], LoadedPatient]) -> PatientEntry:
+    """The patient loaded by ``load``, or excluded with the reason it raised: the rest of
+    the cohort goes on either way, whatever layout it came in."""
+    infiltration = label if isinstance(label, str) else None
+    try:
+        patient = load()
+    except Exclusion as exclusion:
+        return PatientEntry(patient_id, infiltration, exclusion=exclusion)
+    return PatientEntry(patient_id, infiltration, patient=patient)
 
 
 def load_files(patient_id: str, label: str, files: dict[str, Path],
