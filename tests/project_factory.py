@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -54,3 +56,16 @@ def make_project(root: Path, params: dict | None = None, git: bool = True) -> Pa
         run(root, "git", "-c", "user.name=test", "-c", "user.email=test@example.org",
             "commit", "-qm", "init")
     return root
+
+
+def kill_after_first(root: Path, command: list[str], pattern: str, timeout: float = 300) -> dict[Path, int]:
+    """Starts ``command`` in ``root`` and SIGKILLs it once a file matches ``pattern`` (or
+    after ``timeout`` s); returns the modification times of the files that matched by then."""
+    process = subprocess.Popen(command, cwd=root, env=environment(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    started = time.monotonic()
+    while process.poll() is None and not list(root.glob(pattern)) and time.monotonic() - started < timeout:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    return {path: path.stat().st_mtime_ns for path in root.glob(pattern)}

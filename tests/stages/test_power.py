@@ -1,17 +1,14 @@
 """The power study end to end on a tiny grid: the contract's outputs, controls, resume after SIGKILL."""
 
 import json
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from pipeline import formats
-from tests.project_factory import environment, make_project, run, small_params
+from tests.project_factory import kill_after_first, make_project, run, small_params
 
 pytestmark = pytest.mark.slow
 
@@ -31,14 +28,7 @@ def _params() -> dict:
 def killed_and_resumed(tmp_path_factory):
     """A power run SIGKILLed after its first finished fold, then run again to the end."""
     root = make_project(tmp_path_factory.mktemp("power"), _params(), git=False)
-    process = subprocess.Popen([sys.executable, "-m", "pipeline.stages.power"], cwd=root, env=environment(),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    started = time.monotonic()
-    while process.poll() is None and not list(root.glob(FOLD_RESULTS)) and time.monotonic() - started < 300:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    finished = {path: path.stat().st_mtime_ns for path in root.glob(FOLD_RESULTS)}
+    finished = kill_after_first(root, [sys.executable, "-m", "pipeline.stages.power"], FOLD_RESULTS)
     output = run(root, sys.executable, "-m", "pipeline.stages.power")
     return root, finished, output
 

@@ -1,16 +1,13 @@
 """The spike-in study end to end on a tiny cohort: the contract's outputs, resume after SIGKILL."""
 
 import json
-import signal
-import subprocess
 import sys
-import time
 
 import pandas as pd
 import pytest
 
 from pipeline import formats
-from tests.project_factory import environment, make_project, run, small_params
+from tests.project_factory import kill_after_first, make_project, run, small_params
 
 pytestmark = pytest.mark.slow
 
@@ -32,14 +29,7 @@ def killed_and_resumed(tmp_path_factory):
     root = make_project(tmp_path_factory.mktemp("power_cohort"), _params(), git=False)
     run(root, sys.executable, "-m", "pipeline.stages.prepare")
     data_before = {path: path.stat().st_mtime_ns for path in (root / "data").rglob("*")}
-    process = subprocess.Popen(STAGE, cwd=root, env=environment(), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    started = time.monotonic()
-    while process.poll() is None and not list(root.glob(FOLD_RESULTS)) and time.monotonic() - started < 300:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    finished = {path: path.stat().st_mtime_ns for path in root.glob(FOLD_RESULTS)}
+    finished = kill_after_first(root, STAGE, FOLD_RESULTS)
     output = run(root, *STAGE)
     return root, finished, output, data_before
 
